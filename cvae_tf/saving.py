@@ -55,6 +55,19 @@ def atomic_folder(target: str | Path):
         shutil.rmtree(previous, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def atomic_file(target: str | Path):
+    """Yields a temporary path beside ``target`` that is renamed onto it if the block completes."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}{target.suffix}"
+    try:
+        yield temporary
+        temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def write_run(output_dir, models: dict[str, keras.Model], manifest: dict, json_files=None, copy=None) -> Path:
     """Save ``models`` (role → model) in both formats with ``manifest`` into ``output_dir``, atomically.
 

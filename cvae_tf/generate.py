@@ -1,0 +1,77 @@
+"""Drawing digits on demand with a trained decoder: given digits, white values and latents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from cvae_tf.conditions import condition_vectors
+
+
+def latent_dim_of(decoder) -> int:
+    return int(decoder.input["z"].shape[-1])
+
+
+def sample_latents(count: int, latent_dim: int, seed: int | None = 0) -> np.ndarray:
+    """Latent vectors from the prior N(0, I), reproducible for a given seed."""
+    return np.random.default_rng(seed).standard_normal((count, latent_dim)).astype(np.float32)
+
+
+def generate(decoder, digits, white=0.0, z=None, seed: int | None = 0) -> np.ndarray:
+    """Images (N, 28, 28) float32 in [0, 1] for ``digits`` at ``white`` (scalar or per image).
+
+    ``z`` (N, latent_dim) fixes the style; by default it is drawn from the prior with ``seed``.
+    """
+    conditions = condition_vectors(digits, white)
+    latent_dim = latent_dim_of(decoder)
+    if z is None:
+        z = sample_latents(len(conditions), latent_dim, seed)
+    z = np.asarray(z, dtype=np.float32)
+    if z.shape != (len(conditions), latent_dim):
+        raise ValueError(f"z has shape {z.shape}; expected ({len(conditions)}, {latent_dim})")
+    images = decoder.predict({"z": z, "condition": conditions}, batch_size=512, verbose=0)
+    return images[..., 0]
+
+
+def per_class_request(per_class: int, white=0.0):
+    """Digits 0-9, each ``per_class`` times in a row, and the matching white values."""
+    digits = np.repeat(np.arange(10), per_class)
+    return digits, np.broadcast_to(np.asarray(white, np.float32), digits.shape).copy()
+
+
+def thickness_sweep(decoder, digit: int, steps: int = 9, samples: int = 1, seed: int = 0):
+    """Images (samples, steps, 28, 28) of one digit over c = −1 … 1, the latent fixed along each row."""
+    whites = np.linspace(-1.0, 1.0, steps, dtype=np.float32)
+    z = np.repeat(sample_latents(samples, latent_dim_of(decoder), seed), steps, axis=0)
+    images = generate(decoder, np.full(samples * steps, digit), np.tile(whites, samples), z=z)
+    return images.reshape(samples, steps, *images.shape[1:]), whites
+
+
+def save_samples(path: str | Path, images: np.ndarray, labels: np.ndarray, white: np.ndarray) -> Path:
+    """Write ``images`` float32 (N, 28, 28), ``labels`` and ``white`` to an .npz (atomically)."""
+    from cvae_tf.saving import atomic_file
+
+    with atomic_file(path) as temporary:
+        with open(temporary, "wb") as stream:
+            np.savez_compressed(
+                stream,
+                images=images.astype(np.float32),
+                labels=np.asarray(labels, np.int64),
+                white=np.asarray(white, np.float32),
+            )
+    return Path(path)
+
+
+def write_test_output(run, path="test_output.png", per_class=8, white=0.0, seed=0) -> list[Path]:
+    """``test_output.png`` (one labelled row per digit) and ``<name>_thickness.png`` beside it."""
+    from cvae_tf.plots import digit_grid, save_figure, thickness_figure
+
+    path = Path(path)
+    digits, whites = per_class_request(per_class, white)
+    images = generate(run.decoder, digits, whites, seed=seed)
+    grid = save_figure(digit_grid(images, digits, title=f"generated digits (white c = {white:+.1f})"), path)
+    rows = [thickness_sweep(run.decoder, digit, steps=9, samples=1, seed=seed + digit)[0][0] for digit in range(10)]
+    figure = thickness_figure(np.stack(rows), np.linspace(-1, 1, 9), digit=None, title="thin (c = −1) to bold (c = 1)")
+    thickness = save_figure(figure, path.with_name(f"{path.stem}_thickness{path.suffix}"))
+    return [grid, thickness]

@@ -1,0 +1,90 @@
+"""Figures: digit grids, the thickness sweep, loss curves, white-ratio histograms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+
+def image_grid(images, row_labels=None, col_labels=None, title=None, cell=0.9):
+    """A figure of images (rows, cols, H, W[, C]) with optional row and column labels."""
+    images = np.asarray(images)
+    rows, cols = images.shape[:2]
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * cell + 0.6, rows * cell + 0.4), squeeze=False)
+    for r in range(rows):
+        for c in range(cols):
+            ax = axes[r, c]
+            ax.imshow(images[r, c], cmap="gray", vmin=0.0, vmax=1.0)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if c == 0 and row_labels is not None:
+                ax.set_ylabel(str(row_labels[r]), rotation=0, ha="right", va="center", fontsize=12)
+            if r == 0 and col_labels is not None:
+                ax.set_title(str(col_labels[c]), fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.subplots_adjust(wspace=0.05, hspace=0.05)
+    return fig
+
+
+def digit_grid(images, labels, title=None):
+    """One row per digit 0-9, labelled, with that digit's images side by side."""
+    labels = np.asarray(labels)
+    per_row = min(int(np.sum(labels == d)) for d in range(10))
+    rows = np.stack([np.asarray(images)[labels == d][:per_row] for d in range(10)])
+    return image_grid(rows, row_labels=range(10), title=title)
+
+
+def thickness_figure(images, whites, digit, title=None):
+    """Rows of one digit drawn from thin (c = −1) to bold (c = 1)."""
+    return image_grid(
+        images,
+        col_labels=[f"c={w:+.2f}" for w in whites],
+        title=title or f"digit {digit}: white ratio condition from thin to bold",
+    )
+
+
+def loss_curves(log: pd.DataFrame, grey_from_epoch=None):
+    """Training and validation curves per loss term, the grey-loss switch marked."""
+    terms = [t for t in ("loss", "mse", "kl", "grey") if t in log]
+    fig, axes = plt.subplots(1, len(terms), figsize=(4 * len(terms), 3.2))
+    epochs = log["epoch"] + 1
+    for ax, term in zip(np.atleast_1d(axes), terms):
+        ax.plot(epochs, log[term], marker="o", label="train")
+        if f"val_{term}" in log:
+            ax.plot(epochs, log[f"val_{term}"], marker="o", label="validation")
+        if grey_from_epoch is not None:
+            ax.axvline(grey_from_epoch - 0.5, color="tab:red", linestyle="--", label="grey loss on")
+        ax.set_title(term)
+        ax.set_xlabel("epoch")
+    np.atleast_1d(axes)[0].legend()
+    fig.tight_layout()
+    return fig
+
+
+def white_ratio_histograms(ratios, labels, bins=40):
+    """The white ratio's distribution per digit: why it is normalised per digit."""
+    fig, axes = plt.subplots(2, 5, figsize=(15, 5), sharex=True)
+    for digit, ax in enumerate(axes.flat):
+        values = np.asarray(ratios)[np.asarray(labels) == digit]
+        ax.hist(values, bins=bins, color="tab:blue")
+        ax.set_title(f"{digit}: μ={values.mean():.3f} σ={values.std():.3f}")
+    fig.supxlabel("white ratio r (mean pixel / 255)")
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig, path: str | Path, dpi=100) -> Path:
+    """Save ``fig`` atomically (temporary file, then rename) and close it."""
+    from cvae_tf.saving import atomic_file
+
+    path = Path(path)
+    with atomic_file(path) as temporary:
+        fig.savefig(temporary, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
+    plt.close(fig)
+    return path

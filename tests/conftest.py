@@ -1,0 +1,47 @@
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+# Two logical CPU devices, so MirroredStrategy can be tested without GPUs. This must happen
+# before TensorFlow creates any op, hence at import of the conftest.
+tf.config.set_logical_device_configuration(
+    tf.config.list_physical_devices("CPU")[0], [tf.config.LogicalDeviceConfiguration()] * 2
+)
+
+from cvae_tf.config import RunConfig  # noqa: E402
+
+
+def tiny_config(epochs=2, **training) -> RunConfig:
+    """A small model on the bundled 5,000-digit sample: seconds per epoch, real learning."""
+    config = RunConfig()
+    config.model.latent_dim = 8
+    config.model.filters = [8, 16]
+    config.model.dense_units = 64
+    config.training.epochs = epochs
+    config.training.batch_size = 128
+    for key, value in training.items():
+        setattr(config.training, key, value)
+    return config
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """A run folder trained for two epochs, shared by the tests that only read it."""
+    from cvae_tf.runs import train
+
+    output = tmp_path_factory.mktemp("runs") / "tiny"
+    manifest = train(tiny_config(), output, verbose=0)
+    return output, manifest
+
+
+@pytest.fixture
+def digits():
+    """Forty synthetic 28x28 uint8 'digits' (four per class) with their labels."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 4)
+    images = (rng.random((40, 28, 28)) < 0.1 + 0.02 * labels[:, None, None]) * 255
+    return images.astype(np.uint8), labels

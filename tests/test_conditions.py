@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from cvae_tf.conditions import WhiteRatioCondition, condition_vectors, white_ratio
+from cvae_tf.errors import DataError
+
+
+def test_white_ratio_of_uint8_and_float_images():
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[1, :14] = 255
+    np.testing.assert_allclose(white_ratio(images), [0.0, 0.5])
+    np.testing.assert_allclose(white_ratio(images / 255.0), [0.0, 0.5])
+
+
+def test_fit_gives_per_digit_statistics_and_the_spec_formula(digits):
+    images, labels = digits
+    condition = WhiteRatioCondition.fit(images, labels)
+    ratios = white_ratio(images)
+    for d in range(10):
+        assert condition.mean[d] == pytest.approx(ratios[labels == d].mean())
+        assert condition.std[d] == pytest.approx(ratios[labels == d].std())
+    c = condition.white_value(images, labels)
+    expected = np.clip(0.5 * (ratios - condition.mean[labels]) / condition.std[labels], -1, 1)
+    np.testing.assert_allclose(c, expected, rtol=1e-5)
+    # a bold and a thin image of digit 3 land on the ends of the range
+    extremes = np.stack([np.full((28, 28), 255, np.uint8), np.zeros((28, 28), np.uint8)])
+    np.testing.assert_allclose(condition.white_value(extremes, [3, 3]), [1.0, -1.0])
+    np.testing.assert_allclose(condition.expected_ratio([3], [0.0]), condition.mean[3])
+
+
+def test_condition_vectors_and_round_trip(tmp_path, digits):
+    images, labels = digits
+    condition = WhiteRatioCondition.fit(images, labels)
+    vectors = condition.encode(images, labels)
+    assert vectors.shape == (40, 11) and vectors.dtype == np.float32
+    np.testing.assert_array_equal(vectors[:, :10].argmax(1), labels)
+    condition.save(tmp_path / "conditions.json")
+    again = WhiteRatioCondition.load(tmp_path / "conditions.json")
+    np.testing.assert_array_equal(again.mean, condition.mean)
+    np.testing.assert_array_equal(again.std, condition.std)
+    np.testing.assert_array_equal(condition_vectors([7, 1], [-1.0, 0.5])[:, 10], [-1.0, 0.5])
+
+
+def test_bad_labels_and_values_are_named(digits):
+    images, labels = digits
+    with pytest.raises(ValueError, match=r"digit labels \[10\] out of range"):
+        condition_vectors([3, 10])
+    with pytest.raises(ValueError, match=r"outside \[-1, 1\]"):
+        condition_vectors([3], 1.5)
+    with pytest.raises(DataError, match=r"no training images of digit\(s\) \[9\]"):
+        WhiteRatioCondition.fit(images[labels != 9], labels[labels != 9])

@@ -1,0 +1,40 @@
+import keras
+import numpy as np
+
+from cvae_tf.config import ModelConfig
+from cvae_tf.models import Sampling, build_models
+
+
+def test_named_models_with_named_inputs_and_outputs():
+    models = build_models(ModelConfig(latent_dim=12))
+    encoder, decoder, full = models["encoder"], models["decoder"], models["full"]
+    assert (encoder.name, decoder.name, full.name) == ("cvae_encoder_model", "cvae_decoder_model", "cvae_model")
+    assert {k: tuple(v.shape) for k, v in encoder.input.items()} == {"image": (None, 28, 28, 1), "condition": (None, 11)}
+    assert {k: tuple(v.shape) for k, v in encoder.output.items()} == {k: (None, 12) for k in ("z_mean", "z_log_var", "z")}
+    assert {k: tuple(v.shape) for k, v in decoder.input.items()} == {"z": (None, 12), "condition": (None, 11)}
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(5, 12)).astype("float32") * 10
+    images = decoder({"z": z, "condition": np.eye(11, dtype="float32")[:5]}).numpy()
+    assert images.shape == (5, 28, 28, 1) and images.min() >= 0 and images.max() <= 1
+    batch = {"image": rng.random((3, 28, 28, 1)).astype("float32"), "condition": np.eye(11, dtype="float32")[:3]}
+    assert full(batch).shape == (3, 28, 28, 1)
+
+
+def test_side_branch_is_optional_and_no_lambda_layers():
+    with_branch = build_models(ModelConfig())["encoder"]
+    without = build_models(ModelConfig(side_branch=False))["encoder"]
+    assert "side_branch" in [layer.name for layer in with_branch.layers]
+    assert "side_branch" not in [layer.name for layer in without.layers]
+    assert with_branch.count_params() > without.count_params()
+    for model in build_models(ModelConfig()).values():
+        assert not any(isinstance(layer, keras.layers.Lambda) for layer in model.layers)
+
+
+def test_sampling_draws_around_the_mean_with_the_given_spread():
+    layer = Sampling(seed=1)
+    mean = np.full((20000, 2), 3.0, "float32")
+    log_var = np.log(np.full((20000, 2), 4.0, "float32"))
+    z = layer([mean, log_var]).numpy()
+    np.testing.assert_allclose(z.mean(0), [3.0, 3.0], atol=0.05)
+    np.testing.assert_allclose(z.std(0), [2.0, 2.0], atol=0.05)
+    assert Sampling.from_config(layer.get_config()).seed == 1
