@@ -32,10 +32,10 @@ def image_grid(images, row_labels=None, col_labels=None, title=None, cell=0.9):
     return fig
 
 
-def digit_grid(images, labels, title=None):
-    """One row per digit 0-9, labelled, with that digit's images side by side."""
+def digit_grid(images, labels, title=None, per_row=12):
+    """One row per digit 0-9, labelled, with (up to ``per_row`` of) that digit's images side by side."""
     labels = np.asarray(labels)
-    per_row = min(int(np.sum(labels == d)) for d in range(10))
+    per_row = min([per_row] + [int(np.sum(labels == d)) for d in range(10)])
     rows = np.stack([np.asarray(images)[labels == d][:per_row] for d in range(10)])
     return image_grid(rows, row_labels=range(10), title=title)
 
