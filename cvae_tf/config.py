@@ -31,7 +31,7 @@ class TrainingConfig:
     epochs: int = 10
     batch_size: int = 256
     learning_rate: float = 1e-3
-    grey_weight: float = 1.0
+    grey_weight: float = 0.5
     grey_from_epoch: int | None = 2  # 1-based; None = never
     seed: int = 0
     jit_compile: bool = False  # XLA is slower than plain graphs for this model on CPU (benchmarks/)

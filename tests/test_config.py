@@ -1,0 +1,30 @@
+import pytest
+
+from cvae_tf.config import RunConfig
+
+
+def test_yaml_config_overrides_defaults_and_round_trips(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("data:\n  source: keras\nmodel:\n  latent_dim: 16\ntraining:\n  grey_from_epoch: null\n  learning_rate: 0.002\n")
+    config = RunConfig.load(path)
+    assert (config.data.source, config.model.latent_dim, config.training.grey_from_epoch) == ("keras", 16, None)
+    assert config.training.epochs == RunConfig().training.epochs
+    assert RunConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("training:\n  epochz: 3\n", r"training: unknown key\(s\) \['epochz'\]"),
+        ("modle:\n  latent_dim: 3\n", r"unknown key\(s\) \['modle'\]"),
+        ("training:\n  epochs: ten\n", r"training.epochs = 'ten'; expected a value like 10"),
+        ("model:\n  side_branch: 1\n", r"model.side_branch = 1; expected a value like True"),
+        ("training:\n  epochs: null\n", r"training.epochs = None"),
+    ],
+)
+def test_bad_keys_and_values_are_named(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        RunConfig.load(path)
+    assert "bad.yaml" in str(info.value)
