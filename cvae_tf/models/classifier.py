@@ -1,0 +1,27 @@
+"""``classify_nums``: a compact digit classifier, the judge of generated digits.
+
+Its penultimate layer, ``features``, gives the embedding for Fréchet distances.
+"""
+
+import keras
+from keras import layers
+
+
+def build_classifier(name="classify_nums") -> keras.Model:
+    """image (28, 28, 1) in [0, 1] → probabilities over the 10 digits."""
+    image = keras.Input((28, 28, 1), name="image")
+    x = image
+    for width in (32, 64):
+        x = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
+        x = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D()(x)
+        x = layers.Dropout(0.2)(x)
+    x = layers.Flatten()(x)
+    features = layers.Dense(128, activation="relu", name="features")(x)
+    probabilities = layers.Dense(10, activation="softmax", name="digit")(layers.Dropout(0.3)(features))
+    return keras.Model(image, probabilities, name=name)
+
+
+def feature_model(classifier: keras.Model) -> keras.Model:
+    """The classifier up to its ``features`` layer."""
+    return keras.Model(classifier.input, classifier.get_layer("features").output, name="classify_nums_features")
