@@ -54,3 +54,13 @@ def test_classifier_shapes_and_features():
     assert probabilities.shape == (3, 10)
     np.testing.assert_allclose(probabilities.sum(1), 1.0, rtol=1e-5)
     assert feature_model(classifier)(batch).shape == (3, 128)
+
+
+def test_classifier_learns_the_bundled_sample():
+    from cvae_tf.data import load_mnist
+    from cvae_tf.models.classifier import train_classifier
+
+    data = load_mnist("sample", seed=0)
+    classifier = train_classifier(data, epochs=2, verbose=0)
+    predicted = classifier.predict(data.test.images[..., None] / 255.0, verbose=0).argmax(1)
+    assert conditional_accuracy(predicted, data.test.labels)["overall"] > 0.9

@@ -25,3 +25,24 @@ def build_classifier(name="classify_nums") -> keras.Model:
 def feature_model(classifier: keras.Model) -> keras.Model:
     """The classifier up to its ``features`` layer."""
     return keras.Model(classifier.input, classifier.get_layer("features").output, name="classify_nums_features")
+
+
+def train_classifier(data, epochs=3, batch_size=128, seed=0, verbose="auto") -> keras.Model:
+    """Fit ``classify_nums`` on ``data.train`` (an ``MnistData``), validating on ``data.val``."""
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    classifier = build_classifier()
+    classifier.compile(
+        optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+
+    def batches(split, shuffle):
+        dataset = tf.data.Dataset.from_tensor_slices((split.images[..., None], split.labels))
+        if shuffle:
+            dataset = dataset.shuffle(len(split), seed=seed)
+        dataset = dataset.batch(batch_size).map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, y))
+        return dataset.prefetch(tf.data.AUTOTUNE)
+
+    classifier.fit(batches(data.train, True), validation_data=batches(data.val, False), epochs=epochs, verbose=verbose)
+    return classifier
