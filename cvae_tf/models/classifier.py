@@ -29,7 +29,7 @@ def feature_model(classifier: keras.Model) -> keras.Model:
 
 def train_classifier(data, epochs=3, batch_size=128, seed=0, verbose="auto") -> keras.Model:
     """Fit ``classify_nums`` on ``data.train`` (an ``MnistData``), validating on ``data.val``."""
-    import tensorflow as tf
+    from cvae_tf.data import make_dataset
 
     keras.utils.set_random_seed(seed)
     classifier = build_classifier()
@@ -38,11 +38,7 @@ def train_classifier(data, epochs=3, batch_size=128, seed=0, verbose="auto") -> 
     )
 
     def batches(split, shuffle):
-        dataset = tf.data.Dataset.from_tensor_slices((split.images[..., None], split.labels))
-        if shuffle:
-            dataset = dataset.shuffle(len(split), seed=seed)
-        dataset = dataset.batch(batch_size).map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, y))
-        return dataset.prefetch(tf.data.AUTOTUNE)
+        return make_dataset(split.images, labels=split.labels, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
     classifier.fit(batches(data.train, True), validation_data=batches(data.val, False), epochs=epochs, verbose=verbose)
     return classifier
