@@ -1,5 +1,6 @@
 """Loaders that turn a data source into validated arrays, and the tf.data pipeline."""
 
+from cvae_tf.data.folders import ImageFolderData, load_image_folder
 from cvae_tf.data.mnist import (
     MnistData,
     load_mnist,
@@ -11,6 +12,8 @@ from cvae_tf.data.mnist import (
 from cvae_tf.data.pipeline import make_dataset
 
 __all__ = [
+    "ImageFolderData",
+    "load_image_folder",
     "MnistData",
     "load_mnist",
     "load_mnist_csv",
