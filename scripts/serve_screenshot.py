@@ -1,0 +1,57 @@
+"""Screenshot of the explorer page for the README: the real server, a real run, headless Chromium.
+
+    python scripts/serve_screenshot.py /tmp/abl/default --output docs/serve_page.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from cvae_tf.serve.server import running_server  # noqa: E402
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium(width=1000, height=720) -> webdriver.Chrome:
+    """Debian's chromium through its chromedriver, with no network features (the machine has no network)."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROMIUM_FLAGS + [f"--window-size={width},{height}"]:
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService("/usr/bin/chromedriver"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", help="a run folder, or a folder of run folders")
+    parser.add_argument("--output", default="docs/serve_page.png")
+    parser.add_argument("--digit", type=int, default=7)
+    args = parser.parse_args()
+    with running_server(args.run) as url:
+        driver = chromium()
+        try:
+            driver.get(url)
+            wait = WebDriverWait(driver, 60)
+            wait.until(lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-draws")) >= 1)
+            driver.find_element(By.ID, f"digit-{args.digit}").click()
+            wait.until(lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-draws")) >= 2)
+            time.sleep(1)  # the samples strip
+            driver.save_screenshot(args.output)
+        finally:
+            driver.quit()
+    print(args.output)
+
+
+if __name__ == "__main__":
+    main()
