@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--white", type=float, default=0.0, help="white-ratio condition c in [-1, 1] (default 0)")
     generate.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default 0)")
     generate.set_defaults(handler=run_generate)
+
+    serve = commands.add_parser("serve", help="answer HTTP requests with the saved models; the explorer page at /")
+    serve.add_argument("models", type=Path, help="a saved_models folder (one model per run subfolder) or one run folder")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--max-body-mb", type=float, default=2.0, help="largest request body in MiB; larger is a 413 (default 2)")
+    serve.set_defaults(handler=run_serve)
     return parser
 
 
@@ -118,6 +125,12 @@ def run_generate(args) -> None:
     run = SavedRun.open(args.run)
     for path in write_test_output(run, args.output, per_class=args.per_class, white=args.white, seed=args.seed):
         print(path)
+
+
+def run_serve(args) -> None:
+    from cvae_tf.serve.server import serve
+
+    serve(args.models, host=args.host, port=args.port, max_body=int(args.max_body_mb * 1024 * 1024))
 
 
 if __name__ == "__main__":
