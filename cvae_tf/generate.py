@@ -13,6 +13,19 @@ def latent_dim_of(decoder) -> int:
     return int(decoder.input["z"].shape[-1])
 
 
+def is_conditional(model) -> bool:
+    return "condition" in model.input
+
+
+def decode(decoder, z, conditions=None) -> np.ndarray:
+    """Images for latents ``z`` (and condition vectors, for a C-VAE): (N, H, W) for greyscale, else (N, H, W, C)."""
+    inputs = {"z": np.asarray(z, dtype=np.float32)}
+    if conditions is not None:
+        inputs["condition"] = conditions
+    images = decoder.predict(inputs, batch_size=512, verbose=0)
+    return images[..., 0] if images.shape[-1] == 1 else images
+
+
 def sample_latents(count: int, latent_dim: int, seed: int | None = 0) -> np.ndarray:
     """Latent vectors from the prior N(0, I), reproducible for a given seed."""
     return np.random.default_rng(seed).standard_normal((count, latent_dim)).astype(np.float32)
@@ -30,8 +43,12 @@ def generate(decoder, digits, white=0.0, z=None, seed: int | None = 0) -> np.nda
     z = np.asarray(z, dtype=np.float32)
     if z.shape != (len(conditions), latent_dim):
         raise ValueError(f"z has shape {z.shape}; expected ({len(conditions)}, {latent_dim})")
-    images = decoder.predict({"z": z, "condition": conditions}, batch_size=512, verbose=0)
-    return images[..., 0]
+    return decode(decoder, z, conditions)
+
+
+def sample_unconditional(decoder, count: int, seed: int | None = 0) -> np.ndarray:
+    """``count`` images of an unconditional (vanilla VAE) decoder from prior latents."""
+    return decode(decoder, sample_latents(count, latent_dim_of(decoder), seed))
 
 
 def per_class_request(per_class: int, white=0.0):
@@ -64,10 +81,17 @@ def save_samples(path: str | Path, images: np.ndarray, labels: np.ndarray, white
 
 
 def write_test_output(run, path="test_output.png", per_class=8, white=0.0, seed=0) -> list[Path]:
-    """``test_output.png`` (one labelled row per digit) and ``<name>_thickness.png`` beside it."""
-    from cvae_tf.plots import digit_grid, save_figure, thickness_figure
+    """``test_output.png`` (one labelled row per digit) and ``<name>_thickness.png`` beside it.
+
+    For an unconditional model, one grid of prior samples.
+    """
+    from cvae_tf.plots import digit_grid, image_grid, save_figure, thickness_figure
 
     path = Path(path)
+    if not is_conditional(run.decoder):
+        images = sample_unconditional(run.decoder, per_class * 10, seed)
+        grid = images.reshape(10, per_class, *images.shape[1:])
+        return [save_figure(image_grid(grid, title="samples from the prior"), path)]
     digits, whites = per_class_request(per_class, white)
     images = generate(run.decoder, digits, whites, seed=seed)
     grid = save_figure(digit_grid(images, digits, title=f"generated digits (white c = {white:+.1f})"), path)

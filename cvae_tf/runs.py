@@ -20,9 +20,9 @@ from cvae_tf.conditions import WhiteRatioCondition
 from cvae_tf.config import RunConfig
 from cvae_tf.data import load_mnist, make_dataset
 from cvae_tf.errors import RunError
-from cvae_tf.models import build_models
+from cvae_tf.models import build_models, family
 from cvae_tf.saving import CONDITIONS, write_run
-from cvae_tf.training import GreyLossSwitch, StopOnNaN, VAETrainer
+from cvae_tf.training import GreyLossSwitch, LogLearningRate, StopOnNaN, VAETrainer
 
 LOG = "training_log.csv"
 
@@ -32,28 +32,55 @@ def work_dir(output_dir: str | Path) -> Path:
     return output_dir.with_name(output_dir.name + ".training")
 
 
-def prepare_mnist(config: RunConfig):
-    """Loaded MNIST, the fitted condition, and the train / validation pipelines."""
-    data = load_mnist(config.data.source, val_fraction=config.data.val_fraction, seed=config.training.seed)
-    condition = WhiteRatioCondition.fit(data.train.images, data.train.labels)
+def load_data(config: RunConfig):
+    """The data a config names: MNIST (any of its sources) or a folder of images."""
+    data = config.data
+    if data.format == "images":
+        from cvae_tf.data.folders import load_image_folder
+
+        fractions = (1.0 - data.val_fraction - data.test_fraction, data.val_fraction, data.test_fraction)
+        return load_image_folder(
+            data.source, image_size=tuple(data.image_size), channels=data.channels, fractions=fractions,
+            seed=config.training.seed,
+        )
+    return load_mnist(data.source, val_fraction=data.val_fraction, seed=config.training.seed)
+
+
+def prepare_data(config: RunConfig):
+    """Loaded data, the fitted condition (None for unconditional families), train / validation pipelines."""
+    data = load_data(config)
+    condition = None
+    if family(config.model.family).CONDITIONAL:
+        condition = WhiteRatioCondition.fit(data.train.images, data.train.labels)
+
+    def conditions_of(split):
+        return None if condition is None else condition.encode(split.images, split.labels)
+
     batch_size, seed = config.training.batch_size, config.training.seed
-    train = make_dataset(
-        data.train.images, condition.encode(data.train.images, data.train.labels), batch_size, shuffle=True, seed=seed
-    )
-    val = make_dataset(data.val.images, condition.encode(data.val.images, data.val.labels), batch_size)
+    train = make_dataset(data.train.images, conditions_of(data.train), batch_size, shuffle=True, seed=seed)
+    val = make_dataset(data.val.images, conditions_of(data.val), batch_size)
     return data, condition, train, val
 
 
-def build_trainer(config: RunConfig, strategy: tf.distribute.Strategy | None = None):
+def image_shape_of(images) -> tuple:
+    """(height, width, channels) of a uint8 image array of shape (N, H, W) or (N, H, W, C)."""
+    shape = tuple(images.shape[1:])
+    return shape if len(shape) == 3 else (*shape, 1)
+
+
+def build_trainer(config: RunConfig, strategy=None, image_shape=(28, 28, 1), steps_per_epoch=None):
     """The named models and their trainer, compiled, built under ``strategy``'s scope."""
     strategy = strategy or tf.distribute.get_strategy()
+    training = config.training
+    learning_rate = training.learning_rate
+    if training.lr_schedule == "cosine":
+        # A function of the optimizer's step count, which BackupAndRestore restores on resume.
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, training.epochs * (steps_per_epoch or 1))
     with strategy.scope():
-        keras.utils.set_random_seed(config.training.seed)
-        models = build_models(config.model)
-        trainer = VAETrainer(models["encoder"], models["decoder"], grey_weight=config.training.grey_weight)
-        trainer.compile(
-            optimizer=keras.optimizers.Adam(config.training.learning_rate), jit_compile=config.training.jit_compile
-        )
+        keras.utils.set_random_seed(training.seed)
+        models = build_models(config.model, image_shape)
+        trainer = VAETrainer(models["encoder"], models["decoder"], grey_weight=training.grey_weight)
+        trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=training.jit_compile)
     return models, trainer
 
 
@@ -76,10 +103,12 @@ def train(
             f"{work} holds an interrupted run; resume it (--resume / resume=True) or delete that folder"
         )
     work.mkdir(parents=True, exist_ok=True)
-    data, condition, train_ds, val_ds = prepare_mnist(config)
-    models, trainer = build_trainer(config, strategy)
+    data, condition, train_ds, val_ds = prepare_data(config)
+    steps = int(train_ds.cardinality())
+    models, trainer = build_trainer(config, strategy, image_shape_of(data.train.images), steps)
 
     history_callbacks = [
+        LogLearningRate(),
         GreyLossSwitch(config.training.grey_from_epoch),
         StopOnNaN(),
         keras.callbacks.ModelCheckpoint(
@@ -122,7 +151,7 @@ def train(
         output_dir,
         models,
         manifest,
-        json_files={CONDITIONS: condition.to_dict()},
+        json_files={CONDITIONS: condition.to_dict()} if condition else None,
         copy={LOG: work / LOG, "tensorboard": work / "tensorboard"},
     )
     shutil.rmtree(work, ignore_errors=True)

@@ -113,3 +113,11 @@ class StopOnNaN(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
+
+
+class LogLearningRate(keras.callbacks.Callback):
+    """Adds the learning rate at each epoch's end to the logs (CSV, TensorBoard, history)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))

@@ -20,6 +20,9 @@ def test_yaml_config_overrides_defaults_and_round_trips(tmp_path):
         ("training:\n  epochs: ten\n", r"training.epochs = 'ten'; expected a value like 10"),
         ("model:\n  side_branch: 1\n", r"model.side_branch = 1; expected a value like True"),
         ("training:\n  epochs: null\n", r"training.epochs = None"),
+        ("training:\n  lr_schedule: step\n", r"training.lr_schedule = 'step'; expected one of \['constant', 'cosine'\]"),
+        ("data:\n  format: png\n", r"data.format = 'png'; expected one of \['mnist', 'images'\]"),
+        ("data:\n  channels: 2\n", r"data.channels = 2; expected one of \[1, 3\]"),
     ],
 )
 def test_bad_keys_and_values_are_named(tmp_path, text, message):
@@ -28,3 +31,18 @@ def test_bad_keys_and_values_are_named(tmp_path, text, message):
     with pytest.raises(ValueError, match=message) as info:
         RunConfig.load(path)
     assert "bad.yaml" in str(info.value)
+
+
+def test_cli_trains_from_a_config_file_alone(tmp_path):
+    from cvae_tf.cli import main
+    from cvae_tf.saving import SavedRun
+
+    path = tmp_path / "vae.yaml"
+    path.write_text(
+        "model:\n  family: mnist_vae\n  latent_dim: 4\n  filters: [8, 16]\n  dense_units: 32\n"
+        "training:\n  epochs: 1\n  batch_size: 256\n"
+    )
+    assert main(["train", "--config", str(path), "--output", str(tmp_path / "run"), "--quiet"]) == 0
+    saved = SavedRun.open(tmp_path / "run").manifest["config"]
+    assert saved["model"]["family"] == "mnist_vae" and saved["model"]["latent_dim"] == 4
+    assert saved["training"]["grey_weight"] == 0.5  # every option not in the file has its default

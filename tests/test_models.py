@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pytest
 
 from cvae_tf.config import ModelConfig
 from cvae_tf.models import Sampling, build_models
@@ -38,3 +39,19 @@ def test_sampling_draws_around_the_mean_with_the_given_spread():
     np.testing.assert_allclose(z.mean(0), [3.0, 3.0], atol=0.05)
     np.testing.assert_allclose(z.std(0), [2.0, 2.0], atol=0.05)
     assert Sampling.from_config(layer.get_config()).seed == 1
+
+
+def test_vanilla_vae_has_no_condition_and_takes_the_image_shape():
+    models = build_models(ModelConfig(family="mnist_vae", latent_dim=6), image_shape=(32, 32, 3))
+    encoder, decoder, full = models["encoder"], models["decoder"], models["full"]
+    assert (encoder.name, decoder.name, full.name) == ("vae_encoder_model", "vae_decoder_model", "vae_model")
+    assert list(encoder.input) == ["image"] and list(decoder.input) == ["z"]
+    assert decoder({"z": np.zeros((2, 6), "float32")}).shape == (2, 32, 32, 3)
+    assert full({"image": np.zeros((2, 32, 32, 3), "float32")}).shape == (2, 32, 32, 3)
+
+
+def test_unknown_family_and_indivisible_image_size_are_clear_errors():
+    with pytest.raises(ValueError, match="model.family = 'gan'"):
+        build_models(ModelConfig(family="gan"))
+    with pytest.raises(ValueError, match="30x30 must be divisible by 2\\^len\\(filters\\) = 4"):
+        build_models(ModelConfig(), image_shape=(30, 30, 1))

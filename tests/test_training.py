@@ -44,7 +44,7 @@ class FirstEpoch(keras.callbacks.Callback):
 
 
 def test_an_interrupted_run_resumes_at_the_right_epoch(tmp_path):
-    config = tiny_config(epochs=3)
+    config = tiny_config(epochs=3, lr_schedule="cosine")
     output = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         train(config, output, verbose=0, callbacks=[Interrupt(epoch=1)])
@@ -60,6 +60,9 @@ def test_an_interrupted_run_resumes_at_the_right_epoch(tmp_path):
     assert [epoch for epoch, _, _ in probe.seen] == [1, 2]
     log = pd.read_csv(output / "training_log.csv")
     assert list(log["epoch"]) == [0, 1, 2]
+    # the cosine schedule went on from the restored step count, not from zero
+    expected = [1e-3 * 0.5 * (1 + np.cos(np.pi * (epoch + 1) / 3)) for epoch in range(3)]
+    np.testing.assert_allclose(log["learning_rate"], expected, atol=1e-7)
     assert manifest["epochs_completed"] == 3
     assert not work_dir(output).exists()
 
@@ -108,3 +111,18 @@ def test_trained_run_reloads(tiny_run):
     run = SavedRun.open(output)
     assert run.latent_dim == 8
     assert run.condition.mean.shape == (10,)
+
+
+def test_the_vanilla_vae_trains_and_saves_with_the_same_machinery(tmp_path):
+    from cvae_tf.generate import write_test_output
+
+    config = tiny_config(epochs=2)
+    config.model.family = "mnist_vae"
+    train(config, tmp_path / "vae", verbose=0)
+    run = SavedRun.open(tmp_path / "vae")
+    assert run.manifest["models"] == {"encoder": "vae_encoder_model", "decoder": "vae_decoder_model", "full": "vae_model"}
+    assert run.condition is None and list(run.decoder.input) == ["z"]
+    log = pd.read_csv(tmp_path / "vae" / "training_log.csv")
+    assert log["mse"].iloc[1] < log["mse"].iloc[0]
+    (figure,) = write_test_output(run, tmp_path / "samples.png", per_class=4)
+    assert figure.stat().st_size > 1000
