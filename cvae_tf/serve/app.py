@@ -6,11 +6,14 @@ Routes are plain ``def`` functions, so FastAPI runs them in its thread pool; the
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -38,6 +41,12 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
     @app.exception_handler(RequestError)
     def request_error(request: Request, err: RequestError):
         return JSONResponse({"detail": str(err)}, status_code=err.status)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(request: Request, err: RequestValidationError):
+        """FastAPI's 422, but an input that JSON cannot hold (NaN, Infinity) is echoed as text, not a 500."""
+        errors = [{**error, "input": _json_safe(error.get("input"))} for error in jsonable_encoder(err.errors())]
+        return JSONResponse({"detail": errors}, status_code=422)
 
     def lookup(name: str):
         if name not in models:
@@ -88,3 +97,11 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
         return ReconstructResponse(model=served.name, input=np.round(image, 4).tolist(), **arrays, **scalars)
 
     return app
+
+
+def _json_safe(value):
+    try:
+        json.dumps(value, allow_nan=False)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
