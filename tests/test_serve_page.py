@@ -1,0 +1,88 @@
+"""The explorer page in headless Chromium (Debian's chromium + chromedriver, installed by scripts/setup.sh)."""
+
+import shutil
+
+import pytest
+
+from cvae_tf.serve.server import running_server
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extra: pip install -e '.[dev]'")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+FLAGS = [  # no sandbox (root), and no background networking: the machine has no network
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1000,720",
+]
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="chromium / chromedriver not found: run scripts/setup.sh (apt-get install chromium chromium-driver)",
+)
+
+
+@pytest.fixture(scope="module")
+def browser(tiny_run, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("page_models")
+    (folder / "digits").symlink_to(tiny_run[0], target_is_directory=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
+        options.add_argument(flag)
+    with running_server(folder) as url:
+        driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
+        try:
+            driver.get(url)
+            yield driver
+        finally:
+            driver.quit()
+
+
+def draws(driver) -> int:
+    return int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-draws"))
+
+
+def redrawn_after(driver, action) -> bytes:
+    """Do ``action``, wait for the page's next drawing, and return the digit as the screen shows it."""
+    before = draws(driver)
+    action()
+    WebDriverWait(driver, 30).until(lambda d: draws(d) > before)
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('digit-image').complete"))
+    return driver.find_element(By.ID, "digit-image").screenshot_as_png
+
+
+def test_page_loads_and_draws_a_digit(browser):
+    WebDriverWait(browser, 60).until(lambda d: draws(d) >= 1)
+    assert browser.title == "cvae_tf explorer"
+    image = browser.find_element(By.ID, "digit-image")
+    assert image.get_attribute("naturalWidth") == "28" and image.size["width"] == 280
+    assert browser.find_element(By.ID, "status").text.startswith("drawn in")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#latents input[type=range]")) == 4
+
+
+def test_moving_sliders_and_choosing_a_digit_change_the_image(browser):
+    WebDriverWait(browser, 60).until(lambda d: draws(d) >= 1)
+    shown = browser.find_element(By.ID, "digit-image").screenshot_as_png
+    thickness = browser.find_element(By.ID, "white")
+    bold = redrawn_after(browser, lambda: thickness.send_keys(*[Keys.ARROW_RIGHT] * 20))
+    assert bold != shown
+    assert browser.find_element(By.ID, "white-value").text == "1.00"
+    latent = browser.find_element(By.ID, "z0")
+    moved = redrawn_after(browser, lambda: latent.send_keys(*[Keys.ARROW_LEFT] * 30))
+    assert moved != bold
+    other_digit = redrawn_after(browser, lambda: browser.find_element(By.ID, "digit-0").click())
+    assert other_digit != moved
+    assert browser.find_element(By.ID, "digit-0").get_attribute("aria-checked") == "true"
+
+
+def test_new_random_sample_button_draws_a_new_style(browser):
+    WebDriverWait(browser, 60).until(lambda d: draws(d) >= 1)
+    sliders = lambda: [e.get_attribute("value") for e in browser.find_elements(By.CSS_SELECTOR, "#latents input")]  # noqa: E731
+    before_sliders = sliders()
+    before = browser.find_element(By.ID, "digit-image").screenshot_as_png
+    after = redrawn_after(browser, lambda: browser.find_element(By.ID, "resample").click())
+    assert after != before and sliders() != before_sliders
+    assert not browser.find_element(By.ID, "status").text.startswith("error")
