@@ -221,19 +221,19 @@ def redraw(model: LatentModel, image, digit: int, means=None, white=None) -> np.
     return model.decode(z + means - means[digit])
 
 
-def guess_digit(model: LatentModel, image, means=None) -> int:
-    """The class of an unlabelled digit: the condition that reconstructs it best (C-VAE), or the
-    nearest class mean latent (VAE)."""
-    images = np.asarray(image)[None]
+def guess_digits(model: LatentModel, images, means=None) -> np.ndarray:
+    """The classes of unlabelled digits (N,): for a C-VAE the condition that reconstructs each
+    best (the model as a classifier), for a VAE the nearest class mean latent."""
+    images = np.asarray(images)
     if model.conditional:
-        digits = np.arange(NUM_CLASSES)
+        digits = np.tile(np.arange(NUM_CLASSES), len(images))
         batch = np.repeat(images, NUM_CLASSES, axis=0)
-        target = as_model_input(batch)[..., 0]
-        errors = ((reconstruct(model, batch, digits) - target) ** 2).reshape(NUM_CLASSES, -1).sum(axis=1)
-        return int(np.argmin(errors))
+        errors = (reconstruct(model, batch, digits) - as_display(batch)) ** 2
+        return errors.reshape(len(images), NUM_CLASSES, -1).sum(axis=2).argmin(axis=1)
     if means is None:
         raise ValueError("guessing the digit with a vanilla VAE needs the class mean latents")
-    return int(np.nanargmin(np.linalg.norm(means - model.encode(images), axis=1)))
+    z = model.encode(images)
+    return np.nanargmin(np.linalg.norm(z[:, None] - means[None], axis=2), axis=1)
 
 
 def load_drawn_digit(path: str | os.PathLike) -> np.ndarray:
@@ -334,9 +334,9 @@ def write_walk(model: LatentModel, split, output_dir, a: int, b: int, steps=10, 
     stem = Path(output_dir) / f"walk_{a}_to_{b}_{method}"
     t = np.linspace(0, 1, steps)
     figure = plots.image_grid(
-        np.stack([rows[m] for m in METHODS]), row_labels=list(METHODS), col_labels=[f"{v:.2f}" for v in t],
-        title=f"from the mean latent of {a} to that of {b}",
+        np.stack([rows[m] for m in METHODS]), row_labels=list(METHODS), col_labels=[f"t={v:.2f}" for v in t]
     )
+    figure.suptitle(f"from the mean latent of {a} to that of {b}", y=1.08)
     strip = plots.save_figure(figure, stem.with_suffix(".png"))
     return [strip, plots.save_gif(rows[method], stem.with_suffix(".gif"))]
 
@@ -346,12 +346,12 @@ def write_redraw(model: LatentModel, split, output_dir, drawing=None, digit=None
     from cvae_tf import plots
 
     means = None
-    if not model.conditional or (drawing is not None and digit is None):
+    if not model.conditional:
         means = class_means(model.encode(split.images, split.labels), split.labels)
     if drawing is not None:
         image = load_drawn_digit(drawing)
         guessed = digit is None
-        digit = guess_digit(model, image, means) if guessed else digit
+        digit = int(guess_digits(model, image[None], means)[0]) if guessed else digit
         sources, digits = image[None], [digit]
         name = f"redraw_{Path(drawing).stem}.png"
         row_labels = [f"{digit}?" if guessed else str(digit)]
