@@ -232,6 +232,8 @@ def test_generate_rejects_a_z_of_the_wrong_length_or_count(client):
     assert short.status_code == 400 and "z has 5 values" in short.json()["detail"] and "latent size 8" in short.json()["detail"]
     rows = client.post("/generate", json={"model": "digits", "digit": 7, "n": 3, "z": [[0.0] * 8] * 2})
     assert rows.status_code == 400 and "z has 2 vectors" in rows.json()["detail"]
+    ragged = client.post("/generate", json={"model": "digits", "digit": 7, "n": 2, "z": [[0.0] * 8, [0.0] * 7]})
+    assert ragged.status_code == 400 and "z has 7 and 8 values per vector" in ragged.json()["detail"]
     nan = client.post("/generate", content='{"model": "digits", "digit": 7, "z": [NaN, 0, 0, 0, 0, 0, 0, 0]}',
                       headers={"content-type": "application/json"})
     assert nan.status_code == 422 and "finite" in json.dumps(nan.json())

@@ -40,6 +40,8 @@ def read_digit(data: bytes, filename: str = "upload") -> np.ndarray:
         picture = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise RequestError(f"{filename!r} is not an image Pillow can read (PNG, JPEG, GIF, BMP, …)", status=415) from None
+    except Image.DecompressionBombError as err:
+        raise RequestError(f"{filename!r}: {err}", status=413) from None
     if max(picture.size) > MAX_UPLOAD_SIDE:
         raise RequestError(f"{filename!r} is {picture.width}×{picture.height} pixels; at most {MAX_UPLOAD_SIDE} a side", status=413)
     try:

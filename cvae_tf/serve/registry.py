@@ -110,9 +110,11 @@ class DigitVAE:
         if z is None:
             z = sample_latents(n, self.latent_dim, seed)
         else:
-            z = np.asarray(z, np.float32).reshape(-1, np.shape(z)[-1])
-            if z.shape[1] != self.latent_dim:
-                raise RequestError(f"z has {z.shape[1]} values per vector; model {self.name!r} has latent size {self.latent_dim}")
+            rows = z if np.ndim(z[0]) else [z]
+            lengths = sorted({len(row) for row in rows})
+            if lengths != [self.latent_dim]:
+                raise RequestError(f"z has {' and '.join(map(str, lengths))} values per vector; model {self.name!r} has latent size {self.latent_dim}")
+            z = np.asarray(rows, np.float32)
             if len(z) not in (1, n):
                 raise RequestError(f"z has {len(z)} vectors; expected 1 (used for all n images) or n = {n}")
             z = np.broadcast_to(z, (n, self.latent_dim))
