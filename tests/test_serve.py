@@ -212,6 +212,8 @@ def field_errors(response) -> dict:
         ({"digit": 10}, "digit", "less than or equal to 9"),
         ({"digit": -1}, "digit", "greater than or equal to 0"),
         ({"digit": 2.5}, "digit", "integer"),
+        ({"digit": True}, "digit", "integer"),
+        ({"digit": "7"}, "digit", "integer"),
         ({"white": 1.5}, "white", "less than or equal to 1"),
         ({"n": 257}, "n", "less than or equal to 256"),
         ({"n": 0}, "n", "greater than or equal to 1"),

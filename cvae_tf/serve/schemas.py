@@ -1,4 +1,7 @@
-"""Request and response bodies: pydantic checks ranges and sizes, so bad input is a 422 naming the field."""
+"""Request and response bodies: pydantic checks types, ranges and sizes, so bad input is a 422 naming the field.
+
+Whole numbers are strict: ``true``, ``"7"`` or ``7.0`` for a digit is an error, not a guess.
+"""
 
 from __future__ import annotations
 
@@ -19,15 +22,15 @@ class GenerateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"model": "mnist_cvae", "digit": 7, "white": 0.0, "n": 8, "seed": 1}]})
 
     model: str = Field(min_length=1, max_length=200, description="a name from GET /models")
-    digit: int | None = Field(None, ge=0, le=9, description="the digit to draw (conditional models)")
+    digit: int | None = Field(None, ge=0, le=9, strict=True, description="the digit to draw (conditional models)")
     white: float | None = Field(None, ge=-1, le=1, allow_inf_nan=False, description="thickness: -1 thin … 1 bold (default 0)")
-    n: int = Field(1, ge=1, le=MAX_IMAGES, description=f"number of images, at most {MAX_IMAGES}")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="seed of the prior latents; the same seed gives the same images")
+    n: int = Field(1, ge=1, le=MAX_IMAGES, strict=True, description=f"number of images, at most {MAX_IMAGES}")
+    seed: int = Field(0, ge=0, le=2**63 - 1, strict=True, description="seed of the prior latents; the same seed gives the same images")
     z: LatentVector | Annotated[list[LatentVector], Field(min_length=1, max_length=MAX_IMAGES)] | None = Field(
         None, description="latent vector(s) to decode instead of seeded ones: one vector for all n images, or n vectors"
     )
     format: Literal["png", "json"] = Field("png", description="'png': one grid image; 'json': pixel arrays and latents")
-    columns: int = Field(16, ge=1, le=MAX_IMAGES, description="images per row of the PNG grid")
+    columns: int = Field(16, ge=1, le=MAX_IMAGES, strict=True, description="images per row of the PNG grid")
 
 
 class GenerateResponse(BaseModel):
