@@ -147,9 +147,11 @@ def manifold(model: LatentModel, steps: int = 15, digit: int = 0, white: float =
     return images.reshape(steps, steps, *images.shape[1:]), values
 
 
-def class_means(z, labels, classes: int = NUM_CLASSES) -> np.ndarray:
-    """(classes, latent_dim): the mean latent of each class (NaN for a class with no images)."""
+def class_means(z, labels, classes: int | None = None) -> np.ndarray:
+    """(classes, latent_dim): the mean latent of each class (NaN for a class with no images);
+    ``classes`` defaults to the highest label + 1."""
     z, labels = np.asarray(z), np.asarray(labels)
+    classes = int(labels.max()) + 1 if classes is None else classes
     means = np.full((classes, z.shape[1]), np.nan, dtype=np.float32)
     for label in range(classes):
         if np.any(labels == label):
@@ -212,17 +214,16 @@ def redraw(model: LatentModel, image, digit: int, means=None, white=None) -> np.
 
     C-VAE: encode with its own digit and white ratio, decode with each digit at that same white
     value. VAE: move z_mean by (mean latent of the target − mean latent of ``digit``), which
-    needs the class ``means``.
+    needs the class ``means`` (any number of classes: one image per class comes back).
     """
     images = np.asarray(image)[None]
     z = model.encode(images, [digit])
-    targets = np.arange(NUM_CLASSES)
     if model.conditional:
         if white is None:
             white = model.conditions(images, [digit])[0, -1]
-        return model.decode(np.repeat(z, NUM_CLASSES, axis=0), labels=targets, white=white)
+        return model.decode(np.repeat(z, NUM_CLASSES, axis=0), labels=np.arange(NUM_CLASSES), white=white)
     if means is None or np.isnan(means).any():
-        raise ValueError("re-drawing with a vanilla VAE needs the mean latent of every digit 0-9 (class_means)")
+        raise ValueError("re-drawing with a vanilla VAE needs the mean latent of every class (class_means)")
     return model.decode(z + means - means[digit])
 
 
@@ -275,37 +276,42 @@ def run_test_data(run, source=None):
     A run's data source may be a relative path, so the command must run from where training
     ran, or be told ``source``. Without a test split, the validation split stands in.
     """
-    from cvae_tf import runs
+    return held_out(run_data(run, source))
+
+
+def held_out(data):
+    """A data set's test split, or its validation split when it has no test images."""
+    return data.test if data.test is not None and len(data.test) else data.val
+
+
+def run_data(run, source=None):
+    """The data (MNIST or an image folder, with ``class_names``) a run was trained on."""
     from cvae_tf.config import RunConfig
+    from cvae_tf.runs import load_data
 
     config = RunConfig.from_dict(run.manifest["config"], origin=f"{run.path}/manifest.json")
     if source is not None:
         config.data.source = str(source)
     try:
-        if hasattr(runs, "load_data"):
-            data = runs.load_data(config)
-        else:  # before image folders were wired into runs
-            from cvae_tf.data import load_mnist
-
-            data = load_mnist(config.data.source, val_fraction=config.data.val_fraction, seed=config.training.seed)
+        data = load_data(config)
     except FileNotFoundError as err:
         raise FileNotFoundError(f"{err} (the run was trained on it; pass --data to say where it is now)") from None
-    return data.test if data.test is not None and len(data.test) else data.val
+    return data
 
 
-def first_of_each(labels, per_class: int = 1, classes: int = NUM_CLASSES) -> np.ndarray:
-    """Indices of the first ``per_class`` images of each class, class by class."""
+def first_of_each(labels, per_class: int = 1) -> np.ndarray:
+    """Indices of the first ``per_class`` images of each class present, class by class."""
     labels = np.asarray(labels)
-    return np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in range(classes)])
+    return np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in np.unique(labels)])
 
 
 # --- figures written to files ---------------------------------------------------------------
 
 
-def write_reconstructions(model: LatentModel, split, output_dir, per_class: int = 2) -> Path:
+def write_reconstructions(model: LatentModel, split, output_dir, count: int = 20) -> Path:
     from cvae_tf import plots
 
-    chosen = first_of_each(split.labels, per_class)
+    chosen = first_of_each(split.labels, per_class=max(1, count // len(np.unique(split.labels))))
     images, labels = split.images[chosen], split.labels[chosen]
     figure = plots.reconstruction_figure(as_display(images), reconstruct(model, images, labels), labels)
     return plots.save_figure(figure, Path(output_dir) / "reconstructions.png")
@@ -407,12 +413,14 @@ def run_latent(args) -> None:
     model = LatentModel.from_run(run)
     output_dir = Path(args.output_dir or Path(args.run) / "latent")
     needs_data = args.reconstructions or args.tsne or args.walk or args.redraw
-    split = run_test_data(run, args.data) if needs_data else None
+    data = run_data(run, args.data) if needs_data else None
+    split = held_out(data) if needs_data else None
     paths = []
     if args.reconstructions:
         paths.append(write_reconstructions(model, split, output_dir))
     if args.tsne:
-        paths.append(write_tsne(model, split, output_dir, points=args.points, seed=args.seed))
+        names = getattr(data, "class_names", None)
+        paths.append(write_tsne(model, split, output_dir, points=args.points, seed=args.seed, class_names=names))
     if args.manifold:
         paths.append(write_manifold(model, output_dir, digit=args.digit or 0, white=args.white))
     if args.walk:

@@ -133,7 +133,7 @@ def test_vae_redraw_moves_z_by_the_difference_of_class_means():
     redrawn = latent.redraw(model, image, digit=4, means=means)
     assert redrawn.shape == (10, 28, 28)
     np.testing.assert_allclose(redrawn[:, 0, 0], 0.2 + means[:, 0] - means[4, 0], atol=1e-6)
-    with pytest.raises(ValueError, match="needs the mean latent of every digit"):
+    with pytest.raises(ValueError, match="needs the mean latent of every class"):
         latent.redraw(model, image, digit=4)
 
 
@@ -261,9 +261,9 @@ def test_trained_cvae_redraw_and_walk_shapes_and_ends(trained):
 # --- the cvae-tf latent command ------------------------------------------------------------------
 
 
-def toy_vae_run(path):
+def toy_vae_run(path, data=None, shape=(28, 28, 1)):
     """A run folder holding an untrained vanilla VAE with a 2-D latent (no condition)."""
-    image = keras.Input((28, 28, 1), name="image")
+    image = keras.Input(shape, name="image")
     hidden = keras.layers.Flatten()(image)
     z_mean = keras.layers.Dense(2, name="z_mean")(hidden)
     z_log_var = keras.layers.Dense(2, name="z_log_var")(hidden)
@@ -272,10 +272,12 @@ def toy_vae_run(path):
         name="vae_encoder_model",
     )
     z = keras.Input((2,), name="z")
-    output = keras.layers.Reshape((28, 28, 1))(keras.layers.Dense(784, activation="sigmoid")(z))
+    output = keras.layers.Reshape(shape)(keras.layers.Dense(int(np.prod(shape)), activation="sigmoid")(z))
     decoder = keras.Model({"z": z}, output, name="vae_decoder_model")
     config = tiny_config()
     config.model.family, config.model.latent_dim = "mnist_vae", 2
+    for key, value in (data or {}).items():
+        setattr(config.data, key, value)
     return write_run(path, {"encoder": encoder, "decoder": decoder}, {"family": "mnist_vae", "config": config.to_dict()})
 
 
@@ -309,6 +311,23 @@ def test_latent_command_on_a_vae_default_folder_and_manifold(tmp_path, capsys):
     assert printed == [str(folder / n) for n in ("manifold.png", "walk_0_to_9_slerp.png", "walk_0_to_9_slerp.gif", "redraw_test.png")]
     assert Image.open(folder / "manifold.png").size[0] > 500
     assert Image.open(folder / "redraw_test.png").size[1] > 500  # ten rows, one per test digit
+
+
+def test_latent_command_on_a_vae_trained_on_an_image_folder(tmp_path, capsys):
+    for c, name in enumerate(["circle", "square", "star"]):
+        for i in range(10):
+            (tmp_path / "shapes" / name).mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (32, 32), (80 * c, 40, 200)).save(tmp_path / "shapes" / name / f"{i}.png")
+    data = {"format": "images", "source": str(tmp_path / "shapes"), "image_size": [16, 16], "channels": 3}
+    run_dir = toy_vae_run(tmp_path / "vae", data, shape=(16, 16, 3))
+    assert main(["latent", str(run_dir), "--reconstructions", "--tsne", "--points", "20", "--walk", "0", "2", "--redraw"]) == 0
+    folder = run_dir / "latent"
+    for name in ("reconstructions.png", "tsne.png", "walk_0_to_2_slerp.png", "redraw_test.png"):
+        assert (folder / name).exists(), name
+    gif = Image.open(folder / "walk_0_to_2_slerp.gif")
+    assert gif.size == (64, 64) and gif.mode in ("P", "RGB")  # 16×16 colour frames, enlarged 4×
+    width, height = Image.open(folder / "redraw_test.png").size
+    assert 0.8 * width < 4 / 3 * height  # three rows (one per class) of the input and three classes
 
 
 @pytest.mark.parametrize(
