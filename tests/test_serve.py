@@ -314,17 +314,19 @@ def test_cli_serve_defaults_to_loopback_port_8000():
     assert (args.host, args.port, str(args.models)) == ("127.0.0.1", 8000, "saved_models")
 
 
-def test_cvae_tf_serve_answers_over_http_until_stopped(tiny_run):
+def test_cvae_tf_serve_answers_over_http_until_stopped(tiny_run, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "cvae_tf.cli", "serve", str(tiny_run[0]), "--port", str(port)]
-    process = subprocess.Popen(command, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+                                   stdout=output, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
         while True:
-            assert process.poll() is None, process.stderr.read().decode()[-2000:]
+            assert process.poll() is None, log.read_text()[-2000:]
             try:
                 health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
                 break
