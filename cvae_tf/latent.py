@@ -347,7 +347,7 @@ def write_walk(model: LatentModel, split, output_dir, a: int, b: int, steps=10, 
     figure = plots.image_grid(
         np.stack([rows[m] for m in METHODS]), row_labels=list(METHODS), col_labels=[f"t={v:.2f}" for v in t]
     )
-    figure.suptitle(f"from the mean latent of {a} to that of {b}", y=1.08)
+    figure.suptitle(f"from the mean latent of {a} to that of {b}", y=1 + 0.35 / figure.get_figheight())
     strip = plots.save_figure(figure, stem.with_suffix(".png"))
     return [strip, plots.save_gif(rows[method], stem.with_suffix(".gif"))]
 
