@@ -150,7 +150,9 @@ def redraw_figure(sources, redrawn, row_labels=None):
     sources, redrawn = np.asarray(sources), np.asarray(redrawn)
     grid = np.concatenate([sources[:, None], redrawn], axis=1)
     cols = ["input"] + [str(d) for d in range(redrawn.shape[1])]
-    return image_grid(grid, row_labels=row_labels, col_labels=cols, title="same style, every digit")
+    fig = image_grid(grid, row_labels=row_labels, col_labels=cols)
+    fig.suptitle("same style, every digit", y=1 + 0.35 / fig.get_figheight())  # above the column labels
+    return fig
 
 
 def save_gif(frames, path: str | Path, frame_ms=120, scale=4, bounce=True) -> Path:
