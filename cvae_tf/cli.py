@@ -71,6 +71,21 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default 0)")
     generate.set_defaults(handler=run_generate)
 
+    evaluate = commands.add_parser(
+        "evaluate", help="score a run with classify_nums: evaluation.json, evaluation.md, evaluation.png"
+    )
+    evaluate.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
+    evaluate.add_argument("--data", help="MNIST source whose test split is the reference (default: the run's own)")
+    evaluate.add_argument(
+        "--classifier", type=Path,
+        help="a classify_nums folder (default: classify_nums beside the run; trained and saved there if absent)",
+    )
+    evaluate.add_argument("--classifier-epochs", type=int, default=6, help="epochs when a classifier is trained (default 6)")
+    evaluate.add_argument("--per-class", type=int, default=100, help="generated images per digit (default 100)")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed for latents and real subsets (default 0)")
+    evaluate.add_argument("--output", type=Path, help="folder for the report (default: the run folder)")
+    evaluate.set_defaults(handler=run_evaluate)
+
     from cvae_tf.latent import add_parser as add_latent_parser
 
     add_latent_parser(commands)
@@ -141,6 +156,28 @@ def run_serve(args) -> None:
     from cvae_tf.serve.server import serve
 
     serve(args.models, host=args.host, port=args.port, max_body=int(args.max_body_mb * 1024 * 1024))
+
+
+def run_evaluate(args) -> None:
+    from cvae_tf.config import RunConfig
+    from cvae_tf.evaluate import CLASSIFIER, Judge, evaluate_run, load_or_train_classifier, side_by_side_samples, write_report
+    from cvae_tf.runs import load_data
+    from cvae_tf.saving import SavedRun
+
+    run = SavedRun.open(args.run)
+    config = RunConfig.from_dict(run.manifest["config"])
+    if args.data:
+        config.data.source, config.data.format = args.data, "mnist"
+    if config.data.format != "mnist":
+        raise ValueError(f"{args.run}: evaluation judges MNIST digits; this run was trained on {config.data.source}")
+    data = load_data(config)
+    classifier_dir = args.classifier or args.run.parent / CLASSIFIER
+    judge = Judge(load_or_train_classifier(classifier_dir, data, epochs=args.classifier_epochs, verbose=2))
+    result = evaluate_run(run, data, judge, per_class=args.per_class, seed=args.seed)
+    samples = side_by_side_samples(run, data, seed=args.seed)
+    for path in write_report(result, samples, args.output or args.run):
+        print(path)
+    print(json.dumps(result["summary"]))
 
 
 if __name__ == "__main__":

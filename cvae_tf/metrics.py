@@ -18,10 +18,18 @@ def conditional_accuracy(predicted: np.ndarray, labels: np.ndarray) -> dict:
     return {"overall": float(hits.mean()), "per_digit": [float(hits[labels == d].mean()) for d in range(10)]}
 
 
-def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
-    """Fréchet distance between Gaussians fitted to two feature sets (the FID formula)."""
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray, eps: float = 1e-6) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (the FID formula).
+
+    ReLU features have dead units and fewer samples than dimensions make covariances singular,
+    so ``eps`` is added to their diagonals (as pytorch-fid does) before the matrix square root.
+    Compare distances only between sets of equal size: the estimate is biased upward for small ones.
+    """
+    features_a, features_b = np.asarray(features_a, np.float64), np.asarray(features_b, np.float64)
     mean_a, mean_b = features_a.mean(0), features_b.mean(0)
-    cov_a, cov_b = np.cov(features_a, rowvar=False), np.cov(features_b, rowvar=False)
+    offset = eps * np.eye(features_a.shape[1])
+    cov_a = np.atleast_2d(np.cov(features_a, rowvar=False)) + offset
+    cov_b = np.atleast_2d(np.cov(features_b, rowvar=False)) + offset
     root = linalg.sqrtm(cov_a @ cov_b)
     trace = np.trace(cov_a + cov_b - 2.0 * np.real(root))
     return float(np.sum((mean_a - mean_b) ** 2) + max(trace, 0.0))

@@ -79,6 +79,36 @@ def white_ratio_histograms(ratios, labels, bins=40):
     return fig
 
 
+def evaluation_figure(result: dict, generated, real):
+    """The report's figure: generated digits beside real ones (rows 0-9), then per-digit bars."""
+    fig = plt.figure(figsize=(14, 10))
+    top, bottom = fig.subfigures(2, 1, height_ratios=[2.2, 1])
+    for subfig, images, title in zip(top.subfigures(1, 2), (generated, real), ("generated", "real test digits")):
+        axes = subfig.subplots(*np.asarray(images).shape[:2], squeeze=False)
+        for ax, image in zip(axes.flat, np.asarray(images).reshape(-1, *np.asarray(images).shape[2:])):
+            ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
+            ax.axis("off")
+        subfig.suptitle(title)
+    frechet = result["frechet"]
+    bars = [("Fréchet distance to real", frechet["per_digit_generated_vs_real"], frechet["per_digit_real_vs_real"])]
+    if "conditional_accuracy" in result:
+        bars.insert(0, ("conditional accuracy", result["conditional_accuracy"]["per_digit"], None))
+    axes = np.atleast_1d(bottom.subplots(1, len(bars)))
+    digits = np.arange(10)
+    for ax, (title, values, yardstick) in zip(axes, bars):
+        values = [np.nan if value is None else value for value in values]
+        ax.bar(digits - 0.2 * (yardstick is not None), values, width=0.4 if yardstick is not None else 0.8, label="generated")
+        if yardstick is not None:
+            ax.bar(digits + 0.2, yardstick, width=0.4, label="real vs real")
+            ax.legend()
+        else:
+            ax.set_ylim(min(0.9, min(values)), 1.0)
+        ax.set_xticks(digits)
+        ax.set_title(title)
+        ax.set_xlabel("digit")
+    return fig
+
+
 def save_figure(fig, path: str | Path, dpi=100) -> Path:
     """Save ``fig`` atomically (temporary file, then rename) and close it."""
     from cvae_tf.saving import atomic_file

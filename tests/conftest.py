@@ -45,3 +45,19 @@ def digits():
     labels = np.repeat(np.arange(10), 4)
     images = (rng.random((40, 28, 28)) < 0.1 + 0.02 * labels[:, None, None]) * 255
     return images.astype(np.uint8), labels
+
+
+@pytest.fixture(scope="session")
+def sample_data():
+    from cvae_tf.data import load_mnist
+
+    return load_mnist("sample", seed=0)
+
+
+@pytest.fixture(scope="session")
+def sample_classifier(tmp_path_factory, sample_data):
+    """``classify_nums`` trained two epochs on the bundled sample and saved as a run folder."""
+    from cvae_tf.evaluate import CLASSIFIER, load_or_train_classifier
+
+    folder = tmp_path_factory.mktemp("judge") / CLASSIFIER
+    return folder, load_or_train_classifier(folder, sample_data, epochs=2, verbose=0)

@@ -56,11 +56,33 @@ def test_classifier_shapes_and_features():
     assert feature_model(classifier)(batch).shape == (3, 128)
 
 
-def test_classifier_learns_the_bundled_sample():
-    from cvae_tf.data import load_mnist
-    from cvae_tf.models.classifier import train_classifier
+def test_classifier_learns_the_bundled_sample_and_reloads(sample_data, sample_classifier):
+    from cvae_tf.evaluate import Judge
+    from cvae_tf.saving import SavedRun
 
-    data = load_mnist("sample", seed=0)
-    classifier = train_classifier(data, epochs=2, verbose=0)
-    predicted = classifier.predict(data.test.images[..., None] / 255.0, verbose=0).argmax(1)
-    assert conditional_accuracy(predicted, data.test.labels)["overall"] > 0.9
+    folder, classifier = sample_classifier
+    real = sample_data.test.images / 255.0
+    predicted = Judge(classifier).predict(real)
+    assert conditional_accuracy(predicted, sample_data.test.labels)["overall"] > 0.8  # two epochs on 4,050 digits
+    saved = SavedRun.open(folder).manifest
+    assert saved["test_accuracy"]["overall"] == pytest.approx(conditional_accuracy(predicted, sample_data.test.labels)["overall"])
+
+
+def test_real_digits_score_as_real_and_mean_images_and_noise_score_badly(sample_data, sample_classifier):
+    from cvae_tf.evaluate import Judge, two_real_sets
+
+    judge = Judge(sample_classifier[1])
+    test = sample_data.test
+    first, second = two_real_sets(test.labels, 25, np.random.default_rng(0))
+    real_a, real_b = test.images[first] / 255.0, test.images[second] / 255.0
+    labels = test.labels[second]
+    means = np.stack([sample_data.train.images[sample_data.train.labels == d].mean(0) / 255.0 for d in labels])
+    noise = np.random.default_rng(1).random(real_b.shape)
+    f_a = judge.features(real_a)
+    real_score = frechet_distance(judge.features(real_b), f_a)
+    assert frechet_distance(judge.features(means), f_a) > 3 * real_score
+    assert frechet_distance(judge.features(noise), f_a) > 10 * real_score
+    assert conditional_accuracy(judge.predict(real_b), labels)["overall"] > 0.8
+    assert conditional_accuracy(judge.predict(noise), labels)["overall"] < 0.3
+    assert diversity(means, labels) == pytest.approx(0.0, abs=1e-5) and diversity(real_b, labels) > 1.0
+    assert pixel_shares(noise)["grey"] > 5 * pixel_shares(real_b)["grey"]

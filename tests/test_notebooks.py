@@ -40,3 +40,16 @@ def test_notebooks_are_committed_without_outputs():
         assert all(not cell.get("outputs") for cell in code), path.name
         assert any("parameters" in cell.metadata.get("tags", []) for cell in code), path.name
         assert "google.colab" in code[0].source, path.name
+
+
+@pytest.mark.notebook
+def test_evaluation_notebook_writes_the_report(tmp_path, tiny_run, sample_classifier):
+    import shutil
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(tiny_run[0], run_dir)
+    executed = execute(
+        "04_evaluation", tmp_path, RUN_DIR=str(run_dir), CLASSIFIER_DIR=str(sample_classifier[0]), PER_CLASS=10
+    )
+    assert {"evaluation.json", "evaluation.md", "evaluation.png"} <= {p.name for p in run_dir.iterdir()}
+    assert "conditional accuracy" in executed.read_text()

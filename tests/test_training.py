@@ -126,3 +126,22 @@ def test_the_vanilla_vae_trains_and_saves_with_the_same_machinery(tmp_path):
     assert log["mse"].iloc[1] < log["mse"].iloc[0]
     (figure,) = write_test_output(run, tmp_path / "samples.png", per_class=4)
     assert figure.stat().st_size > 1000
+
+
+def test_a_vae_trains_on_a_folder_of_colour_images(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for index in range(40):
+        pixels = (rng.random((20, 24, 3)) * 255).astype(np.uint8)
+        Image.fromarray(pixels).save(tmp_path / f"face_{index:02d}.png")
+    config = tiny_config(epochs=1)
+    config.model.family = "mnist_vae"
+    config.data.format, config.data.source = "images", str(tmp_path)
+    config.data.image_size, config.data.channels = [16, 16], 3
+    config.training.batch_size = 8
+    train(config, tmp_path / "run", verbose=0)
+    run = SavedRun.open(tmp_path / "run")
+    assert run.encoder.input["image"].shape[1:] == (16, 16, 3)
+    assert run.decoder({"z": np.zeros((2, 8), "float32")}).shape == (2, 16, 16, 3)
+    assert run.manifest["data"]["train"] == 32  # 80% of 40, the default fractions
