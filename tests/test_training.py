@@ -132,12 +132,14 @@ def test_a_vae_trains_on_a_folder_of_colour_images(tmp_path):
     from PIL import Image
 
     rng = np.random.default_rng(0)
+    faces = tmp_path / "faces"
+    faces.mkdir()
     for index in range(40):
         pixels = (rng.random((20, 24, 3)) * 255).astype(np.uint8)
-        Image.fromarray(pixels).save(tmp_path / f"face_{index:02d}.png")
+        Image.fromarray(pixels).save(faces / f"face_{index:02d}.png")
     config = tiny_config(epochs=1)
     config.model.family = "mnist_vae"
-    config.data.format, config.data.source = "images", str(tmp_path)
+    config.data.format, config.data.source = "images", str(faces)
     config.data.image_size, config.data.channels = [16, 16], 3
     config.training.batch_size = 8
     train(config, tmp_path / "run", verbose=0)
