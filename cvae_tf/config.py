@@ -19,6 +19,7 @@ class DataConfig:
     test_fraction: float = 0.1  # images: held out when the folder has no test/ subfolder
     image_size: list = field(default_factory=lambda: [28, 28])  # images: resized to (height, width)
     channels: int = 1  # images: 1 (greyscale) or 3 (colour)
+    crop: bool = False  # images: cut the centre to the target's aspect ratio before resizing (faces)
 
 
 @dataclass

@@ -41,7 +41,7 @@ def load_data(config: RunConfig):
         fractions = (1.0 - data.val_fraction - data.test_fraction, data.val_fraction, data.test_fraction)
         return load_image_folder(
             data.source, image_size=tuple(data.image_size), channels=data.channels, fractions=fractions,
-            seed=config.training.seed,
+            seed=config.training.seed, crop=data.crop,
         )
     return load_mnist(data.source, val_fraction=data.val_fraction, seed=config.training.seed)
 

@@ -46,3 +46,14 @@ def test_cli_trains_from_a_config_file_alone(tmp_path):
     saved = SavedRun.open(tmp_path / "run").manifest["config"]
     assert saved["model"]["family"] == "mnist_vae" and saved["model"]["latent_dim"] == 4
     assert saved["training"]["grey_weight"] == 0.5  # every option not in the file has its default
+
+
+def test_the_shipped_configs_load_and_the_mnist_one_is_the_defaults():
+    from pathlib import Path
+
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    mnist = RunConfig.load(configs / "mnist_cvae.yaml")
+    mnist.data.source = RunConfig().data.source
+    assert mnist == RunConfig()
+    celeba = RunConfig.load(configs / "celeba_vae.yaml")
+    assert (celeba.data.format, celeba.data.channels, celeba.model.family) == ("images", 3, "mnist_vae")
