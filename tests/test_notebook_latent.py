@@ -1,21 +1,9 @@
 """Notebook 05 run top to bottom in its quick configuration: a trained C-VAE, a VAE trained there."""
 
-from pathlib import Path
-
-import papermill
 import pytest
 from PIL import Image
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-
-
-def execute(name, tmp_path, **parameters):
-    output = tmp_path / f"{name}.out.ipynb"
-    papermill.execute_notebook(
-        NOTEBOOKS / f"{name}.ipynb", output, parameters=parameters, cwd=str(NOTEBOOKS),
-        kernel_name="python3", progress_bar=False,
-    )
-    return output
+from test_notebooks import execute
 
 
 @pytest.mark.notebook
