@@ -38,10 +38,10 @@ class Judge:
         self.features_of = feature_model(classifier)
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        return self.classifier.predict(_with_channel(images), batch_size=512, verbose=0).argmax(1)
+        return self.classifier.predict({"image": _with_channel(images)}, batch_size=512, verbose=0).argmax(1)
 
     def features(self, images: np.ndarray) -> np.ndarray:
-        return self.features_of.predict(_with_channel(images), batch_size=512, verbose=0)
+        return self.features_of.predict({"image": _with_channel(images)}, batch_size=512, verbose=0)
 
 
 def evaluate_run(run, data, judge: Judge, per_class: int = 100, seed: int = 0) -> dict:

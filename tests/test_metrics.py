@@ -50,10 +50,10 @@ def test_classifier_shapes_and_features():
     classifier = build_classifier()
     assert classifier.name == "classify_nums"
     batch = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
-    probabilities = classifier(batch).numpy()
+    probabilities = classifier({"image": batch}).numpy()
     assert probabilities.shape == (3, 10)
     np.testing.assert_allclose(probabilities.sum(1), 1.0, rtol=1e-5)
-    assert feature_model(classifier)(batch).shape == (3, 128)
+    assert feature_model(classifier)({"image": batch}).shape == (3, 128)
 
 
 def test_classifier_learns_the_bundled_sample_and_reloads(sample_data, sample_classifier):

@@ -27,7 +27,7 @@ def build_classifier(name="classify_nums", augment=True) -> keras.Model:
     x = layers.Flatten()(x)
     features = layers.Dense(128, activation="relu", name="features")(x)
     probabilities = layers.Dense(10, activation="softmax", name="digit")(layers.Dropout(0.3)(features))
-    return keras.Model(image, probabilities, name=name)
+    return keras.Model({"image": image}, probabilities, name=name)  # a dict, like the tf.data batches
 
 
 def feature_model(classifier: keras.Model) -> keras.Model:
@@ -52,5 +52,5 @@ def train_classifier(data, epochs=6, batch_size=128, seed=0, verbose="auto") -> 
     classifier.compile(
         optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
     )
-    classifier.fit(train, validation_data=batches(data.val, False), epochs=epochs, verbose=verbose)
+    classifier.fit(train, validation_data=batches(data.val, False), epochs=epochs, verbose=verbose, shuffle=False)
     return classifier
