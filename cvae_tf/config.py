@@ -42,6 +42,11 @@ class TrainingConfig:
     seed: int = 0
     jit_compile: bool = False  # XLA is slower than plain graphs for this model on CPU (benchmarks/)
 
+    @property
+    def objective_grey_weight(self) -> float:
+        """k as the objective counts it: 0 when the grey loss is never switched on."""
+        return self.grey_weight if self.grey_from_epoch is not None else 0.0
+
 
 @dataclass
 class RunConfig:

@@ -89,13 +89,14 @@ def test_losses(run, split) -> dict:
     """Mean loss terms per test image (the training objective) and the per-pixel error of the mean latent."""
     import keras
 
+    from cvae_tf.config import RunConfig
     from cvae_tf.data import make_dataset
     from cvae_tf.training import VAETrainer
 
     conditions = run.condition.encode(split.images, split.labels) if run.condition is not None else None
     batches = make_dataset(split.images, conditions, batch_size=512)
-    grey_weight = run.manifest["config"]["training"]["grey_weight"]
-    trainer = VAETrainer(run.encoder, run.decoder, grey_weight=grey_weight)
+    training = RunConfig.from_dict(run.manifest["config"]).training
+    trainer = VAETrainer(run.encoder, run.decoder, grey_weight=training.objective_grey_weight)
     trainer.compile(optimizer=keras.optimizers.Adam())
     terms = trainer.evaluate(batches, verbose=0, return_dict=True)
     errors = []

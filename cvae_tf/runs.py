@@ -79,7 +79,7 @@ def build_trainer(config: RunConfig, strategy=None, image_shape=(28, 28, 1), ste
     with strategy.scope():
         keras.utils.set_random_seed(training.seed)
         models = build_models(config.model, image_shape)
-        trainer = VAETrainer(models["encoder"], models["decoder"], grey_weight=training.grey_weight)
+        trainer = VAETrainer(models["encoder"], models["decoder"], grey_weight=training.objective_grey_weight)
         trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=training.jit_compile)
     return models, trainer
 

@@ -54,20 +54,20 @@ class VAETrainer(keras.Model):
     def train_step(self, data):
         with tf.GradientTape() as tape:
             terms = self.loss_terms(data, training=True)
-            loss = ops.mean(terms["mse"] + terms["kl"] + self.grey_weight * self.grey_on * terms["grey"])
+            per_image = terms["mse"] + terms["kl"] + self.grey_weight * self.grey_on * terms["grey"]
             # Gradients are summed over replicas, so each replica contributes its share of the mean.
-            scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
+            scaled = ops.mean(per_image) / tf.distribute.get_strategy().num_replicas_in_sync
         gradients = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply(gradients, self.trainable_weights)
-        return self._record(loss, terms)
+        return self._record(per_image, terms)
 
     def test_step(self, data):
         terms = self.loss_terms(data, training=False)
-        loss = ops.mean(terms["mse"] + terms["kl"] + self.grey_weight * terms["grey"])
-        return self._record(loss, terms)
+        return self._record(terms["mse"] + terms["kl"] + self.grey_weight * terms["grey"], terms)
 
-    def _record(self, loss, terms):
-        self.trackers["loss"].update_state(loss)
+    def _record(self, per_image_loss, terms):
+        # Per image, like the terms, so that loss = mse + kl + k·grey holds for the epoch means too.
+        self.trackers["loss"].update_state(per_image_loss)
         for name, values in terms.items():
             self.trackers[name].update_state(values)
         return {name: tracker.result() for name, tracker in self.trackers.items()}

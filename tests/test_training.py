@@ -147,3 +147,10 @@ def test_a_vae_trains_on_a_folder_of_colour_images(tmp_path):
     assert run.encoder.input["image"].shape[1:] == (16, 16, 3)
     assert run.decoder({"z": np.zeros((2, 8), "float32")}).shape == (2, 16, 16, 3)
     assert run.manifest["data"]["train"] == 32  # 80% of 40, the default fractions
+
+
+def test_without_the_grey_loss_validation_scores_mse_plus_kl_only(tmp_path):
+    manifest = train(tiny_config(epochs=1, grey_from_epoch=None), tmp_path / "run", verbose=0)
+    best = manifest["best_metrics"]
+    assert best["val_grey"] > 10.0  # the term is still measured and logged …
+    assert best["val_loss"] == pytest.approx(best["val_mse"] + best["val_kl"], rel=1e-5)  # … but not counted
