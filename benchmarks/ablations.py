@@ -45,10 +45,22 @@ def main():
     for variant in args.only or VARIANTS:
         run_dir = args.out / folder_name(variant)
         if not (run_dir / "manifest.json").exists():
-            run([
-                "cvae-tf", "train", "mnist", "--data", args.data, "--epochs", str(args.epochs),
-                "--output", str(run_dir), "--resume", "--quiet", *VARIANTS[variant],
-            ])
+            run(
+                [
+                    "cvae-tf",
+                    "train",
+                    "mnist",
+                    "--data",
+                    args.data,
+                    "--epochs",
+                    str(args.epochs),
+                    "--output",
+                    str(run_dir),
+                    "--resume",
+                    "--quiet",
+                    *VARIANTS[variant],
+                ]
+            )
         if not args.train_only and not (run_dir / "evaluation.json").exists():
             run(["cvae-tf", "evaluate", str(run_dir), "--data", args.data])
     if not args.train_only:
@@ -60,7 +72,10 @@ def main():
 def markdown_table(out: Path, variants) -> str:
     from cvae_tf.evaluate import summary_row
 
-    rows = [summary_row(variant, json.loads((out / folder_name(variant) / "evaluation.json").read_text())) for variant in variants]
+    rows = [
+        summary_row(variant, json.loads((out / folder_name(variant) / "evaluation.json").read_text()))
+        for variant in variants
+    ]
     header = list(rows[0])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(row[key]) for key in header) + " |" for row in rows]

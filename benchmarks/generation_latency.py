@@ -3,8 +3,9 @@
     python benchmarks/generation_latency.py RUN_DIR [--repeats 50]
 
 Ways: the ``.keras`` model called eagerly (the reference), the same wrapped in a ``tf.function``,
-``model.predict``, ``model.predict_on_batch`` (what ``cvae_tf.generate`` uses), and the SavedModel's ``serving_default`` signature. Prints the median and the
-99th-percentile milliseconds per call, and each median as a ratio against the reference.
+``model.predict``, ``model.predict_on_batch`` (what ``cvae_tf.generate`` uses), and the
+SavedModel's ``serving_default`` signature. Prints the median and the 99th-percentile
+milliseconds per call, and each median as a ratio against the reference.
 """
 
 import argparse
@@ -58,7 +59,9 @@ def main():
             ms = timings(call, args.repeats)
             median = float(np.median(ms))
             reference = reference or median
-            print(f"{count:3d} image(s)  {name:32s} p50 {median:7.2f} ms  p99 {np.percentile(ms, 99):7.2f} ms  {reference / median:5.2f}x")
+            p99 = np.percentile(ms, 99)
+            ratio = reference / median
+            print(f"{count:3d} image(s)  {name:32s} p50 {median:7.2f} ms  p99 {p99:7.2f} ms  {ratio:5.2f}x")
 
 
 if __name__ == "__main__":

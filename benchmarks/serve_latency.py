@@ -67,8 +67,12 @@ def timed_requests(url: str, bodies: list[dict], max_seconds: float) -> list[flo
 
 def summary(times: list[float]) -> dict:
     ms = np.asarray(times) * 1000
-    return {"requests": len(ms), "p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "p99_ms": round(float(np.percentile(ms, 99)), 2), "mean_ms": round(float(ms.mean()), 2)}
+    return {
+        "requests": len(ms),
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p99_ms": round(float(np.percentile(ms, 99)), 2),
+        "mean_ms": round(float(ms.mean()), 2),
+    }
 
 
 def main() -> None:
@@ -94,7 +98,9 @@ def main() -> None:
         started = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
             batches = [[body(c * per_client + i) for i in range(per_client)] for c in range(args.clients)]
-            loaded = [t for times in pool.map(lambda b: timed_requests(url, b, args.max_seconds), batches) for t in times]
+            loaded = [
+                t for times in pool.map(lambda b: timed_requests(url, b, args.max_seconds), batches) for t in times
+            ]
         wall = time.perf_counter() - started
         under_load = {**summary(loaded), "clients": args.clients, "requests_per_s": round(len(loaded) / wall, 1)}
     finally:
@@ -111,8 +117,18 @@ def main() -> None:
         started = time.perf_counter()
         model.generate(1, seed, digit=args.digit)
         calls.append(time.perf_counter() - started)
-    print(json.dumps({"run": str(args.run), "cpus": os.cpu_count(), "one_at_a_time": sequential,
-                      "under_load": under_load, "model_call_only": summary(calls)}, indent=2))
+    print(
+        json.dumps(
+            {
+                "run": str(args.run),
+                "cpus": os.cpu_count(),
+                "one_at_a_time": sequential,
+                "under_load": under_load,
+                "model_call_only": summary(calls),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

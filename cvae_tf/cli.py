@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a model into a run folder")
     train.add_argument(
-        "family", nargs="?", choices=sorted(FAMILIES),
+        "family",
+        nargs="?",
+        choices=sorted(FAMILIES),
         help="what to train: 'mnist' is the digit C-VAE, 'vae' the vanilla VAE (default: from --config, else mnist)",
     )
     train.add_argument(
@@ -45,11 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-side-branch", action="store_true", help="drop the encoder's raw-pixel side branch")
     train.add_argument("--batch-size", type=int, help="images per step (default 256)")
     train.add_argument("--learning-rate", type=float, help="Adam learning rate (default 1e-3)")
-    train.add_argument("--lr-schedule", choices=["constant", "cosine"], help="learning-rate schedule (default constant)")
+    train.add_argument(
+        "--lr-schedule", choices=["constant", "cosine"], help="learning-rate schedule (default constant)"
+    )
     train.add_argument("--seed", type=int, help="seed for the split, the initial weights and shuffling (default 0)")
     train.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
     train.add_argument(
-        "--strategy", choices=["default", "mirrored"], default="default",
+        "--strategy",
+        choices=["default", "mirrored"],
+        default="default",
         help="'mirrored' trains on all visible GPUs with tf.distribute.MirroredStrategy",
     )
     train.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
@@ -77,10 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
     evaluate.add_argument("--data", help="MNIST source whose test split is the reference (default: the run's own)")
     evaluate.add_argument(
-        "--classifier", type=Path,
+        "--classifier",
+        type=Path,
         help="a classify_nums folder (default: classify_nums beside the run; trained and saved there if absent)",
     )
-    evaluate.add_argument("--classifier-epochs", type=int, default=6, help="epochs when a classifier is trained (default 6)")
+    evaluate.add_argument(
+        "--classifier-epochs", type=int, default=6, help="epochs when a classifier is trained (default 6)"
+    )
     evaluate.add_argument("--per-class", type=int, default=100, help="generated images per digit (default 100)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed for latents and real subsets (default 0)")
     evaluate.add_argument("--output", type=Path, help="folder for the report (default: the run folder)")
@@ -91,10 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_latent_parser(commands)
 
     serve = commands.add_parser("serve", help="answer HTTP requests with the saved models; the explorer page at /")
-    serve.add_argument("models", type=Path, help="a saved_models folder (one model per run subfolder) or one run folder")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    serve.add_argument(
+        "models", type=Path, help="a saved_models folder (one model per run subfolder) or one run folder"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    serve.add_argument("--max-body-mb", type=float, default=2.0, help="largest request body in MiB; larger is a 413 (default 2)")
+    serve.add_argument(
+        "--max-body-mb", type=float, default=2.0, help="largest request body in MiB; larger is a 413 (default 2)"
+    )
     serve.set_defaults(handler=run_serve)
     return parser
 
@@ -160,7 +175,14 @@ def run_serve(args) -> None:
 
 def run_evaluate(args) -> None:
     from cvae_tf.config import RunConfig
-    from cvae_tf.evaluate import CLASSIFIER, Judge, evaluate_run, load_or_train_classifier, side_by_side_samples, write_report
+    from cvae_tf.evaluate import (
+        CLASSIFIER,
+        Judge,
+        evaluate_run,
+        load_or_train_classifier,
+        side_by_side_samples,
+        write_report,
+    )
     from cvae_tf.runs import load_data
     from cvae_tf.saving import SavedRun
 

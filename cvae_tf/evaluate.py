@@ -67,7 +67,8 @@ def evaluate_run(run, data, judge: Judge, per_class: int = 100, seed: int = 0) -
     labels_a, labels_b = reference.labels[real_a], reference.labels[real_b]
     result["pixel_shares"] = {"generated": metrics.pixel_shares(fake), "real": metrics.pixel_shares(real[real_a])}
     result["diversity"] = {
-        "generated": metrics.diversity(fake, digits), "real": metrics.diversity(real[real_a], labels_a)
+        "generated": metrics.diversity(fake, digits),
+        "real": metrics.diversity(real[real_a], labels_a),
     }
     result["frechet"] = frechet_report(judge, fake, digits, real[real_a], labels_a, real[real_b], labels_b)
     result["summary"] = summarise(result)
@@ -104,7 +105,10 @@ def test_losses(run, split) -> dict:
         z_mean = run.encoder(batch, training=False)["z_mean"]
         decoded = run.decoder({"z": z_mean, **{k: v for k, v in batch.items() if k != "image"}}, training=False)
         errors.append(np.mean(np.square(batch["image"].numpy() - decoded.numpy()), axis=(1, 2, 3)))
-    return {**{key: float(value) for key, value in terms.items()}, "pixel_mse_of_mean": float(np.concatenate(errors).mean())}
+    return {
+        **{key: float(value) for key, value in terms.items()},
+        "pixel_mse_of_mean": float(np.concatenate(errors).mean()),
+    }
 
 
 def thickness_adherence(run, judge: Judge, seed: int = 0, latents: int = 10) -> dict:
@@ -206,7 +210,10 @@ def markdown(result: dict) -> str:
         "| target | bound | measured | met |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {name} | {bound} | {value:.4g} | {'yes' if met else '**no**'} |" for name, bound, value, met in targets_table(s)]
+    lines += [
+        f"| {name} | {bound} | {value:.4g} | {'yes' if met else '**no**'} |"
+        for name, bound, value, met in targets_table(s)
+    ]
     lines += [
         "",
         f"Grey share {s['grey_share']:.2%} (real {s['grey_share_real']:.2%}), black share {s['black_share']:.2%}. "
@@ -218,7 +225,10 @@ def markdown(result: dict) -> str:
     if "conditional_accuracy" in result:
         thickness = result["thickness"]["per_digit"]
         frechet = result["frechet"]
-        lines += ["| digit | accuracy | thickness corr. | slope / 2·σ_d | Fréchet (real vs real) |", "|---|---|---|---|---|"]
+        lines += [
+            "| digit | accuracy | thickness corr. | slope / 2·σ_d | Fréchet (real vs real) |",
+            "|---|---|---|---|---|",
+        ]
         for d in range(10):
             t = thickness[d] if d in thickness else thickness[str(d)]
             lines.append(
@@ -248,7 +258,15 @@ def side_by_side_samples(run, data, per_row: int = 8, seed: int = 0):
     """Generated and real digits, ``per_row`` of each per digit, for the report's figure."""
     reference = data.test if data.test is not None else data.val
     rng = np.random.default_rng(seed)
-    real = np.stack([reference.images[rng.choice(np.flatnonzero(reference.labels == d), per_row, replace=False)] for d in range(10)]) / 255.0
+    real = (
+        np.stack(
+            [
+                reference.images[rng.choice(np.flatnonzero(reference.labels == d), per_row, replace=False)]
+                for d in range(10)
+            ]
+        )
+        / 255.0
+    )
     if is_conditional(run.decoder):
         digits, whites = per_class_request(per_row)
         fake = generate(run.decoder, digits, whites, seed=seed + 7)

@@ -200,7 +200,9 @@ def latent_walk(model: LatentModel, means, a: int, b: int, steps: int = 10, meth
     """
     for digit in (a, b):
         if not 0 <= digit < len(means) or np.isnan(means[digit]).any():
-            raise ValueError(f"digit {digit}: no mean latent (no test images of it); expected a digit 0-{len(means) - 1}")
+            raise ValueError(
+                f"digit {digit}: no mean latent (no test images of it); expected a digit 0-{len(means) - 1}"
+            )
     z = interpolate(means[a], means[b], steps, method)
     conditions = None
     if model.conditional:
@@ -378,7 +380,8 @@ def write_redraw(model: LatentModel, split, output_dir, drawing=None, digit=None
 def add_parser(commands) -> None:
     """The ``cvae-tf latent`` subcommand (``commands`` is the CLI's subparsers object)."""
     latent = commands.add_parser(
-        "latent", help="latent-space figures: reconstructions, t-SNE, walks, re-drawing, the 2-D manifold",
+        "latent",
+        help="latent-space figures: reconstructions, t-SNE, walks, re-drawing, the 2-D manifold",
         description="Write latent-space figures of a run (VAE or C-VAE) as PNG / GIF files and print their paths.",
     )
     add = latent.add_argument
@@ -386,11 +389,25 @@ def add_parser(commands) -> None:
     add("--reconstructions", action="store_true", help="reconstructions.png: test images and their reconstructions")
     add("--tsne", action="store_true", help="tsne.png: t-SNE of the test set's latent means, coloured by digit")
     add("--points", type=int, default=1000, help="test images in the t-SNE (default 1000)")
-    add("--walk", nargs=2, type=int, metavar=("A", "B"), help="walk_A_to_B_METHOD.png/.gif between two digits' mean latents")
-    add("--steps", type=int, default=10, help="images along the walk (default 10)")
-    add("--method", choices=METHODS, default="slerp", help="interpolation in the GIF (default slerp); the PNG shows both")
     add(
-        "--redraw", nargs="?", const="test", metavar="FILE.png",
+        "--walk",
+        nargs=2,
+        type=int,
+        metavar=("A", "B"),
+        help="walk_A_to_B_METHOD.png/.gif between two digits' mean latents",
+    )
+    add("--steps", type=int, default=10, help="images along the walk (default 10)")
+    add(
+        "--method",
+        choices=METHODS,
+        default="slerp",
+        help="interpolation in the GIF (default slerp); the PNG shows both",
+    )
+    add(
+        "--redraw",
+        nargs="?",
+        const="test",
+        metavar="FILE.png",
         help="redraw_NAME.png: a 28x28 greyscale PNG (white digit on black) drawn as every digit; "
         "without FILE, redraw_test.png from one test image per digit",
     )
@@ -408,7 +425,9 @@ def run_latent(args) -> None:
     from cvae_tf.saving import SavedRun
 
     if not (args.reconstructions or args.tsne or args.walk or args.redraw or args.manifold):
-        raise ValueError("nothing to draw; choose one or more of --reconstructions, --tsne, --walk A B, --redraw [FILE], --manifold")
+        raise ValueError(
+            "nothing to draw; choose one or more of --reconstructions, --tsne, --walk A B, --redraw [FILE], --manifold"
+        )
     run = SavedRun.open(args.run)
     model = LatentModel.from_run(run)
     output_dir = Path(args.output_dir or Path(args.run) / "latent")
@@ -424,7 +443,9 @@ def run_latent(args) -> None:
     if args.manifold:
         paths.append(write_manifold(model, output_dir, digit=args.digit or 0, white=args.white))
     if args.walk:
-        paths += write_walk(model, split, output_dir, *args.walk, steps=args.steps, method=args.method, white=args.white)
+        paths += write_walk(
+            model, split, output_dir, *args.walk, steps=args.steps, method=args.method, white=args.white
+        )
     if args.redraw:
         drawing = None if args.redraw == "test" else args.redraw
         paths.append(write_redraw(model, split, output_dir, drawing, args.digit))

@@ -42,7 +42,10 @@ def white_adherence(images: np.ndarray, labels: np.ndarray, whites: np.ndarray) 
     for digit in np.unique(labels):
         mask = labels == digit
         slope = np.polyfit(whites[mask], ratios[mask], 1)[0]
-        result[int(digit)] = {"correlation": float(np.corrcoef(whites[mask], ratios[mask])[0, 1]), "slope": float(slope)}
+        result[int(digit)] = {
+            "correlation": float(np.corrcoef(whites[mask], ratios[mask])[0, 1]),
+            "slope": float(slope),
+        }
     return result
 
 

@@ -97,7 +97,12 @@ def evaluation_figure(result: dict, generated, real):
     digits = np.arange(10)
     for ax, (title, values, yardstick) in zip(axes, bars):
         values = [np.nan if value is None else value for value in values]
-        ax.bar(digits - 0.2 * (yardstick is not None), values, width=0.4 if yardstick is not None else 0.8, label="generated")
+        ax.bar(
+            digits - 0.2 * (yardstick is not None),
+            values,
+            width=0.4 if yardstick is not None else 0.8,
+            label="generated",
+        )
         if yardstick is not None:
             ax.bar(digits + 0.2, yardstick, width=0.4, label="real vs real")
             ax.legend()

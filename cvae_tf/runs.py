@@ -40,8 +40,12 @@ def load_data(config: RunConfig):
 
         fractions = (1.0 - data.val_fraction - data.test_fraction, data.val_fraction, data.test_fraction)
         return load_image_folder(
-            data.source, image_size=tuple(data.image_size), channels=data.channels, fractions=fractions,
-            seed=config.training.seed, crop=data.crop,
+            data.source,
+            image_size=tuple(data.image_size),
+            channels=data.channels,
+            fractions=fractions,
+            seed=config.training.seed,
+            crop=data.crop,
         )
     return load_mnist(data.source, val_fraction=data.val_fraction, seed=config.training.seed)
 
@@ -99,9 +103,7 @@ def train(
     """
     work = work_dir(output_dir)
     if (work / "backup").exists() and not resume:
-        raise RunError(
-            f"{work} holds an interrupted run; resume it (--resume / resume=True) or delete that folder"
-        )
+        raise RunError(f"{work} holds an interrupted run; resume it (--resume / resume=True) or delete that folder")
     work.mkdir(parents=True, exist_ok=True)
     data, condition, train_ds, val_ds = prepare_data(config)
     steps = int(train_ds.cardinality())

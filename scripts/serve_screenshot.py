@@ -1,6 +1,6 @@
 """Screenshot of the explorer page for the README: the real server, a real run, headless Chromium.
 
-    python scripts/serve_screenshot.py /tmp/abl/default --output docs/serve_page.png
+python scripts/serve_screenshot.py /tmp/abl/default --output docs/serve_page.png
 """
 
 from __future__ import annotations
@@ -18,8 +18,15 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from cvae_tf.serve.server import running_server  # noqa: E402
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

@@ -5,7 +5,9 @@ from cvae_tf.config import RunConfig
 
 def test_yaml_config_overrides_defaults_and_round_trips(tmp_path):
     path = tmp_path / "run.yaml"
-    path.write_text("data:\n  source: keras\nmodel:\n  latent_dim: 16\ntraining:\n  grey_from_epoch: null\n  learning_rate: 0.002\n")
+    path.write_text(
+        "data:\n  source: keras\nmodel:\n  latent_dim: 16\ntraining:\n  grey_from_epoch: null\n  learning_rate: 0.002\n"
+    )
     config = RunConfig.load(path)
     assert (config.data.source, config.model.latent_dim, config.training.grey_from_epoch) == ("keras", 16, None)
     assert config.training.epochs == RunConfig().training.epochs
@@ -20,7 +22,10 @@ def test_yaml_config_overrides_defaults_and_round_trips(tmp_path):
         ("training:\n  epochs: ten\n", r"training.epochs = 'ten'; expected a value like 10"),
         ("model:\n  side_branch: 1\n", r"model.side_branch = 1; expected a value like True"),
         ("training:\n  epochs: null\n", r"training.epochs = None"),
-        ("training:\n  lr_schedule: step\n", r"training.lr_schedule = 'step'; expected one of \['constant', 'cosine'\]"),
+        (
+            "training:\n  lr_schedule: step\n",
+            r"training.lr_schedule = 'step'; expected one of \['constant', 'cosine'\]",
+        ),
         ("data:\n  format: png\n", r"data.format = 'png'; expected one of \['mnist', 'images'\]"),
         ("data:\n  channels: 2\n", r"data.channels = 2; expected one of \[1, 3\]"),
     ],

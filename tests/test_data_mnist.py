@@ -134,11 +134,15 @@ def test_unknown_sources_are_explained(tmp_path):
 def test_keras_download_through_its_cache(tmp_path, monkeypatch, digits):
     images, labels = digits
     (tmp_path / "datasets").mkdir()
-    np.savez(tmp_path / "datasets" / "mnist.npz", x_train=images, y_train=labels, x_test=images[:10], y_test=labels[:10])
+    np.savez(
+        tmp_path / "datasets" / "mnist.npz", x_train=images, y_train=labels, x_test=images[:10], y_test=labels[:10]
+    )
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     data = load_mnist("keras", val_fraction=0.25)
     assert (len(data.train), len(data.val), len(data.test)) == (30, 10, 10)
-    np.savez(tmp_path / "datasets" / "mnist.npz", x_train=images.astype(float), y_train=labels, x_test=images, y_test=labels)
+    np.savez(
+        tmp_path / "datasets" / "mnist.npz", x_train=images.astype(float), y_train=labels, x_test=images, y_test=labels
+    )
     with pytest.raises(DataError, match=r"x_train is float64 .*expected uint8"):
         load_mnist("keras")
 

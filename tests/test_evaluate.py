@@ -1,7 +1,6 @@
 import json
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from cvae_tf.cli import main
@@ -12,7 +11,9 @@ def test_cli_writes_the_report_into_the_run(tiny_run, sample_classifier, tmp_pat
     run_dir, _ = tiny_run
     folder, _ = sample_classifier
     output = tmp_path / "report"
-    assert main(["evaluate", str(run_dir), "--classifier", str(folder), "--per-class", "20", "--output", str(output)]) == 0
+    assert (
+        main(["evaluate", str(run_dir), "--classifier", str(folder), "--per-class", "20", "--output", str(output)]) == 0
+    )
     result = json.loads((output / "evaluation.json").read_text())
     summary = result["summary"]
     assert 0.0 <= summary["conditional_accuracy"] <= 1.0
@@ -31,7 +32,11 @@ def test_cli_writes_the_report_into_the_run(tiny_run, sample_classifier, tmp_pat
 def test_targets_table_says_which_are_met():
     summary = {"conditional_accuracy": 0.996, "frechet_ratio": 3.5, "grey_share_error": 0.05}
     rows = {name: met for name, _, _, met in targets_table(summary)}
-    assert rows == {"conditional accuracy": True, "Fréchet distance vs real-vs-real": False, "grey share error vs real": True}
+    assert rows == {
+        "conditional accuracy": True,
+        "Fréchet distance vs real-vs-real": False,
+        "grey share error vs real": True,
+    }
     assert len(TARGETS) == 6
 
 

@@ -40,8 +40,25 @@ def test_cli_generate_writes_the_grid_and_the_thickness_figure(tiny_run, tmp_pat
 
 def test_cli_train_and_its_errors(tmp_path, capsys):
     output = tmp_path / "run"
-    code = main(["train", "mnist", "--epochs", "1", "--latent-dim", "4", "--batch-size", "512",
-                 "--grey-weight", "0.5", "--seed", "2", "--output", str(output), "--quiet"])
+    code = main(
+        [
+            "train",
+            "mnist",
+            "--epochs",
+            "1",
+            "--latent-dim",
+            "4",
+            "--batch-size",
+            "512",
+            "--grey-weight",
+            "0.5",
+            "--seed",
+            "2",
+            "--output",
+            str(output),
+            "--quiet",
+        ]
+    )
     assert code == 0
     manifest = SavedRun.open(output).manifest
     assert manifest["config"]["training"]["grey_weight"] == 0.5
@@ -60,5 +77,14 @@ def test_help_explains_every_option(command, capsys):
     text = capsys.readouterr().out
     assert "usage: cvae-tf" in text
     if command == ["train"]:
-        for option in ("--data", "--epochs", "--output", "--resume", "--latent-dim", "--grey-weight", "--batch-size", "--seed"):
+        for option in (
+            "--data",
+            "--epochs",
+            "--output",
+            "--resume",
+            "--latent-dim",
+            "--grey-weight",
+            "--batch-size",
+            "--seed",
+        ):
             assert option in text

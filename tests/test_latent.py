@@ -110,6 +110,7 @@ class Stub:
 def stub_model(conditional):
     """Encoder: z_mean = (mean pixel, 0). Decoder: an image filled with z₀ (VAE) or with the
     condition's digit / 10 (C-VAE), so a test can read back what was decoded."""
+
     def encode(inputs):
         mean_pixel = inputs["image"].reshape(len(inputs["image"]), -1).mean(axis=1)
         return {"z_mean": np.stack([mean_pixel, np.zeros_like(mean_pixel)], axis=1)}
@@ -268,7 +269,8 @@ def toy_vae_run(path, data=None, shape=(28, 28, 1)):
     z_mean = keras.layers.Dense(2, name="z_mean")(hidden)
     z_log_var = keras.layers.Dense(2, name="z_log_var")(hidden)
     encoder = keras.Model(
-        {"image": image}, {"z_mean": z_mean, "z_log_var": z_log_var, "z": Sampling(name="z")([z_mean, z_log_var])},
+        {"image": image},
+        {"z_mean": z_mean, "z_log_var": z_log_var, "z": Sampling(name="z")([z_mean, z_log_var])},
         name="vae_encoder_model",
     )
     z = keras.Input((2,), name="z")
@@ -278,17 +280,38 @@ def toy_vae_run(path, data=None, shape=(28, 28, 1)):
     config.model.family, config.model.latent_dim = "mnist_vae", 2
     for key, value in (data or {}).items():
         setattr(config.data, key, value)
-    return write_run(path, {"encoder": encoder, "decoder": decoder}, {"family": "mnist_vae", "config": config.to_dict()})
+    return write_run(
+        path, {"encoder": encoder, "decoder": decoder}, {"family": "mnist_vae", "config": config.to_dict()}
+    )
 
 
 def test_latent_command_writes_every_figure_for_a_cvae(tiny_run, tmp_path, capsys):
     run_dir, _ = tiny_run
     out = tmp_path / "figures"
     drawn = drawing(tmp_path / "my_one.png")
-    code = main([
-        "latent", str(run_dir), "--reconstructions", "--tsne", "--points", "120", "--walk", "3", "5", "--steps", "6",
-        "--method", "linear", "--redraw", str(drawn), "--digit", "1", "--output-dir", str(out),
-    ])
+    code = main(
+        [
+            "latent",
+            str(run_dir),
+            "--reconstructions",
+            "--tsne",
+            "--points",
+            "120",
+            "--walk",
+            "3",
+            "5",
+            "--steps",
+            "6",
+            "--method",
+            "linear",
+            "--redraw",
+            str(drawn),
+            "--digit",
+            "1",
+            "--output-dir",
+            str(out),
+        ]
+    )
     assert code == 0
     names = ["reconstructions.png", "tsne.png", "walk_3_to_5_linear.png", "walk_3_to_5_linear.gif", "redraw_my_one.png"]
     assert capsys.readouterr().out.split() == [str(out / name) for name in names]
@@ -308,7 +331,9 @@ def test_latent_command_on_a_vae_default_folder_and_manifold(tmp_path, capsys):
     assert main(["latent", str(run_dir), "--manifold", "--redraw", "--walk", "0", "9"]) == 0
     printed = capsys.readouterr().out.split()
     folder = run_dir / "latent"
-    assert printed == [str(folder / n) for n in ("manifold.png", "walk_0_to_9_slerp.png", "walk_0_to_9_slerp.gif", "redraw_test.png")]
+    assert printed == [
+        str(folder / n) for n in ("manifold.png", "walk_0_to_9_slerp.png", "walk_0_to_9_slerp.gif", "redraw_test.png")
+    ]
     assert Image.open(folder / "manifold.png").size[0] > 500
     assert Image.open(folder / "redraw_test.png").size[1] > 500  # ten rows, one per test digit
 
@@ -320,7 +345,10 @@ def test_latent_command_on_a_vae_trained_on_an_image_folder(tmp_path, capsys):
             Image.new("RGB", (32, 32), (80 * c, 40, 200)).save(tmp_path / "shapes" / name / f"{i}.png")
     data = {"format": "images", "source": str(tmp_path / "shapes"), "image_size": [16, 16], "channels": 3}
     run_dir = toy_vae_run(tmp_path / "vae", data, shape=(16, 16, 3))
-    assert main(["latent", str(run_dir), "--reconstructions", "--tsne", "--points", "20", "--walk", "0", "2", "--redraw"]) == 0
+    assert (
+        main(["latent", str(run_dir), "--reconstructions", "--tsne", "--points", "20", "--walk", "0", "2", "--redraw"])
+        == 0
+    )
     folder = run_dir / "latent"
     for name in ("reconstructions.png", "tsne.png", "walk_0_to_2_slerp.png", "redraw_test.png"):
         assert (folder / name).exists(), name

@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from cvae_tf.data import make_dataset
 from cvae_tf.losses import grey_loss, kl_divergence, mse_sum

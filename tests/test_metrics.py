@@ -65,7 +65,9 @@ def test_classifier_learns_the_bundled_sample_and_reloads(sample_data, sample_cl
     predicted = Judge(classifier).predict(real)
     assert conditional_accuracy(predicted, sample_data.test.labels)["overall"] > 0.8  # two epochs on 4,050 digits
     saved = SavedRun.open(folder).manifest
-    assert saved["test_accuracy"]["overall"] == pytest.approx(conditional_accuracy(predicted, sample_data.test.labels)["overall"])
+    assert saved["test_accuracy"]["overall"] == pytest.approx(
+        conditional_accuracy(predicted, sample_data.test.labels)["overall"]
+    )
 
 
 def test_real_digits_score_as_real_and_mean_images_and_noise_score_badly(sample_data, sample_classifier):

@@ -10,8 +10,13 @@ def test_named_models_with_named_inputs_and_outputs():
     models = build_models(ModelConfig(latent_dim=12))
     encoder, decoder, full = models["encoder"], models["decoder"], models["full"]
     assert (encoder.name, decoder.name, full.name) == ("cvae_encoder_model", "cvae_decoder_model", "cvae_model")
-    assert {k: tuple(v.shape) for k, v in encoder.input.items()} == {"image": (None, 28, 28, 1), "condition": (None, 11)}
-    assert {k: tuple(v.shape) for k, v in encoder.output.items()} == {k: (None, 12) for k in ("z_mean", "z_log_var", "z")}
+    assert {k: tuple(v.shape) for k, v in encoder.input.items()} == {
+        "image": (None, 28, 28, 1),
+        "condition": (None, 11),
+    }
+    assert {k: tuple(v.shape) for k, v in encoder.output.items()} == {
+        k: (None, 12) for k in ("z_mean", "z_log_var", "z")
+    }
     assert {k: tuple(v.shape) for k, v in decoder.input.items()} == {"z": (None, 12), "condition": (None, 11)}
     rng = np.random.default_rng(0)
     z = rng.normal(size=(5, 12)).astype("float32") * 10

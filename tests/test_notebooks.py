@@ -12,8 +12,12 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 def execute(name, tmp_path, **parameters):
     output = tmp_path / f"{name}.out.ipynb"
     papermill.execute_notebook(
-        NOTEBOOKS / f"{name}.ipynb", output, parameters=parameters, cwd=str(NOTEBOOKS),
-        kernel_name="python3", progress_bar=False,
+        NOTEBOOKS / f"{name}.ipynb",
+        output,
+        parameters=parameters,
+        cwd=str(NOTEBOOKS),
+        kernel_name="python3",
+        progress_bar=False,
     )
     return output
 

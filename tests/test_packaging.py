@@ -25,3 +25,13 @@ def test_readme_test_command_is_what_ci_runs():
 
 def project_scripts():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+
+
+def test_code_passes_the_linter_and_the_formatter():
+    import subprocess
+    import sys
+
+    folders = ["cvae_tf", "tests", "benchmarks", "scripts"]
+    for command in (["check", "--select", "E,F,W", *folders], ["format", "--check", *folders]):
+        result = subprocess.run([sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -42,8 +42,11 @@ def test_keras_files_reload_in_safe_mode_with_the_same_outputs(tiny_run):
     run = SavedRun.open(output)
     data = inputs()
     decoder = keras.saving.load_model(output / "cvae_decoder_model.keras", safe_mode=True)
-    np.testing.assert_allclose(decoder({"z": data["z"], "condition": data["condition"]}),
-                               run.decoder({"z": data["z"], "condition": data["condition"]}), rtol=1e-6)
+    np.testing.assert_allclose(
+        decoder({"z": data["z"], "condition": data["condition"]}),
+        run.decoder({"z": data["z"], "condition": data["condition"]}),
+        rtol=1e-6,
+    )
     encoder = keras.saving.load_model(output / "cvae_encoder_model.keras", safe_mode=True)
     first = encoder({"image": data["image"], "condition": data["condition"]})
     second = run.encoder({"image": data["image"], "condition": data["condition"]})
@@ -61,22 +64,35 @@ def test_saved_models_serve_the_same_outputs_under_named_signatures(tiny_run):
     serve = decoder.signatures["serving_default"]
     specs = serve.structured_input_signature[1]
     assert {k: (v.dtype, tuple(v.shape)) for k, v in specs.items()} == {
-        "z": (tf.float32, (None, 8)), "condition": (tf.float32, (None, 11))}
+        "z": (tf.float32, (None, 8)),
+        "condition": (tf.float32, (None, 11)),
+    }
     served = serve(z=tf.constant(data["z"]), condition=tf.constant(data["condition"]))["output_0"]
-    np.testing.assert_allclose(served, run.decoder({"z": data["z"], "condition": data["condition"]}), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        served, run.decoder({"z": data["z"], "condition": data["condition"]}), rtol=1e-5, atol=1e-6
+    )
     encoder = tf.saved_model.load(str(output / "cvae_encoder_model")).signatures["serving_default"]
     encoded = encoder(image=tf.constant(data["image"]), condition=tf.constant(data["condition"]))
     expected = run.encoder({"image": data["image"], "condition": data["condition"]})
     assert set(encoded) == {"z_mean", "z_log_var", "z"}
     np.testing.assert_allclose(encoded["z_mean"], expected["z_mean"], rtol=1e-5, atol=1e-6)
     full = tf.saved_model.load(str(output / "cvae_model")).signatures["serving_default"]
-    assert full(image=tf.constant(data["image"]), condition=tf.constant(data["condition"]))["output_0"].shape == (6, 28, 28, 1)
+    assert full(image=tf.constant(data["image"]), condition=tf.constant(data["condition"]))["output_0"].shape == (
+        6,
+        28,
+        28,
+        1,
+    )
 
 
 def test_saved_model_cli_reads_the_export(tiny_run):
     output, _ = tiny_run
-    shown = subprocess.run(["saved_model_cli", "show", "--all", "--dir", str(output / "cvae_decoder_model")],
-                           capture_output=True, text=True, check=True).stdout
+    shown = subprocess.run(
+        ["saved_model_cli", "show", "--all", "--dir", str(output / "cvae_decoder_model")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "serving_default" in shown and "inputs['z']" in shown and "inputs['condition']" in shown
 
 

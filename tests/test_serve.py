@@ -43,7 +43,9 @@ def write_vae_run(path, latent_dim=2):
     hidden = keras.layers.Dense(16, activation="relu")(keras.layers.Flatten()(image))
     z_mean, z_log_var = keras.layers.Dense(latent_dim)(hidden), keras.layers.Dense(latent_dim)(hidden)
     z = Sampling(seed=0, name="z")([z_mean, z_log_var])
-    encoder = keras.Model({"image": image}, {"z_mean": z_mean, "z_log_var": z_log_var, "z": z}, name="vae_encoder_model")
+    encoder = keras.Model(
+        {"image": image}, {"z_mean": z_mean, "z_log_var": z_log_var, "z": z}, name="vae_encoder_model"
+    )
     z_in = keras.Input((latent_dim,), name="z")
     pixels = keras.layers.Dense(784, activation="sigmoid")(z_in)
     decoder = keras.Model({"z": z_in}, keras.layers.Reshape((28, 28, 1))(pixels), name="vae_decoder_model")
@@ -104,7 +106,12 @@ def test_health_and_models_list_kinds_schemas_and_latent_sizes(client):
     schema = {field["name"]: (field["type"], field["minimum"], field["maximum"]) for field in digits["conditions"]}
     assert schema == {"digit": ("integer", 0, 9), "white": ("number", -1, 1)}
     assert len(set(digits["directions"])) == 4 and all(0 <= i < 8 for i in digits["directions"])
-    assert (plain["kind"], plain["conditional"], plain["conditions"], plain["latent_dim"]) == ("mnist_vae", False, [], 2)
+    assert (plain["kind"], plain["conditional"], plain["conditions"], plain["latent_dim"]) == (
+        "mnist_vae",
+        False,
+        [],
+        2,
+    )
     assert plain["directions"] == [0, 1]  # a 2-D latent: both coordinates
 
 
@@ -139,9 +146,13 @@ def test_generate_json_returns_pixels_and_latents_that_reproduce_them(client):
     assert images.shape == (3, 28, 28) and z.shape == (3, 8)
     assert images.min() >= 0 and images.max() <= 1 and images.std() > 0.05
     assert (answer["digit"], answer["white"], answer["kind"]) == (2, 0.0, "mnist_cvae")
-    again = client.post("/generate", json={"model": "digits", "digit": 2, "n": 3, "z": z.tolist(), "format": "json"}).json()
+    again = client.post(
+        "/generate", json={"model": "digits", "digit": 2, "n": 3, "z": z.tolist(), "format": "json"}
+    ).json()
     np.testing.assert_allclose(again["images"], images, atol=1e-3)
-    one = client.post("/generate", json={"model": "digits", "digit": 2, "n": 2, "z": z[0].tolist(), "format": "json"}).json()
+    one = client.post(
+        "/generate", json={"model": "digits", "digit": 2, "n": 2, "z": z[0].tolist(), "format": "json"}
+    ).json()
     np.testing.assert_allclose(one["images"][0], one["images"][1])  # one vector: every image alike
     np.testing.assert_allclose(one["images"][0], images[0], atol=1e-3)
 
@@ -171,21 +182,30 @@ def test_reconstruct_with_the_given_class_and_as_another_digit(client, real_digi
     assert Image.open(io.BytesIO(answer.content)).size == (2 * 28, 28)  # upload, reconstruction
     redrawn = client.post("/reconstruct", files=files, data={"model": "digits", "digit": "3", "as_digit": "5"})
     assert Image.open(io.BytesIO(redrawn.content)).size == (3 * 28, 28)  # … and the re-drawing as 5
-    result = client.post("/reconstruct", files=files, data={"model": "digits", "digit": "3", "as_digit": "5", "format": "json"}).json()
+    result = client.post(
+        "/reconstruct", files=files, data={"model": "digits", "digit": "3", "as_digit": "5", "format": "json"}
+    ).json()
     upload, recon, five = (np.array(result[key]) for key in ("input", "reconstruction", "redrawn"))
     assert upload.shape == recon.shape == five.shape == (28, 28)
     assert np.abs(recon - upload).mean() < np.abs(np.zeros_like(upload) - upload).mean()  # closer than a blank
     assert np.abs(five - recon).max() > 0.01 and result["as_digit"] == 5  # another digit, another drawing
-    same = client.post("/reconstruct", files=files, data={"model": "digits", "digit": "3", "as_digit": "3", "format": "json"}).json()
+    same = client.post(
+        "/reconstruct", files=files, data={"model": "digits", "digit": "3", "as_digit": "3", "format": "json"}
+    ).json()
     np.testing.assert_allclose(same["redrawn"], recon, atol=1e-3)  # re-drawn as itself: the reconstruction
 
 
 def test_reconstruct_predicts_the_class_when_not_given_and_inverts_dark_ink_on_paper(client, real_digit):
     data, _ = real_digit
     pixels = png_pixels(data)
-    light = client.post("/reconstruct", files={"file": ("paper.png", png_bytes(255 - pixels))},
-                        data={"model": "digits", "format": "json"}).json()
-    dark = client.post("/reconstruct", files={"file": ("three.png", data)}, data={"model": "digits", "format": "json"}).json()
+    light = client.post(
+        "/reconstruct",
+        files={"file": ("paper.png", png_bytes(255 - pixels))},
+        data={"model": "digits", "format": "json"},
+    ).json()
+    dark = client.post(
+        "/reconstruct", files={"file": ("three.png", data)}, data={"model": "digits", "format": "json"}
+    ).json()
     assert light["digit_source"] == "predicted" and 0 <= light["digit"] <= 9
     np.testing.assert_allclose(light["input"], dark["input"], atol=1e-3)
     assert light["digit"] == dark["digit"]
@@ -231,13 +251,20 @@ def test_generate_rejects_out_of_range_fields_naming_them(client, change, field,
 
 def test_generate_rejects_a_z_of_the_wrong_length_or_count(client):
     short = client.post("/generate", json={"model": "digits", "digit": 7, "z": [0.0] * 5})
-    assert short.status_code == 400 and "z has 5 values" in short.json()["detail"] and "latent size 8" in short.json()["detail"]
+    assert (
+        short.status_code == 400
+        and "z has 5 values" in short.json()["detail"]
+        and "latent size 8" in short.json()["detail"]
+    )
     rows = client.post("/generate", json={"model": "digits", "digit": 7, "n": 3, "z": [[0.0] * 8] * 2})
     assert rows.status_code == 400 and "z has 2 vectors" in rows.json()["detail"]
     ragged = client.post("/generate", json={"model": "digits", "digit": 7, "n": 2, "z": [[0.0] * 8, [0.0] * 7]})
     assert ragged.status_code == 400 and "z has 7 and 8 values per vector" in ragged.json()["detail"]
-    nan = client.post("/generate", content='{"model": "digits", "digit": 7, "z": [NaN, 0, 0, 0, 0, 0, 0, 0]}',
-                      headers={"content-type": "application/json"})
+    nan = client.post(
+        "/generate",
+        content='{"model": "digits", "digit": 7, "z": [NaN, 0, 0, 0, 0, 0, 0, 0]}',
+        headers={"content-type": "application/json"},
+    )
     assert nan.status_code == 422 and "finite" in json.dumps(nan.json())
 
 
@@ -258,7 +285,9 @@ def test_unknown_model_is_404_listing_the_known_names(client, name):
 
 
 def test_reconstruct_rejects_a_non_image_upload(client, real_digit):
-    answer = client.post("/reconstruct", files={"file": ("notes.txt", b"hello, not a picture")}, data={"model": "digits"})
+    answer = client.post(
+        "/reconstruct", files={"file": ("notes.txt", b"hello, not a picture")}, data={"model": "digits"}
+    )
     assert answer.status_code == 415 and "'notes.txt' is not an image" in answer.json()["detail"]
     cut = real_digit[0][: len(real_digit[0]) // 2]
     truncated = client.post("/reconstruct", files={"file": ("cut.png", cut)}, data={"model": "digits"})
@@ -283,7 +312,9 @@ def test_oversize_bodies_are_413(client):
 
     streamed = client.post("/generate", content=chunks(), headers={"content-type": "application/json"})
     assert streamed.status_code == 413 and "limit" in streamed.json()["detail"]
-    huge = client.post("/reconstruct", files={"file": ("wide.png", png_bytes(np.zeros((2, 5000))))}, data={"model": "digits"})
+    huge = client.post(
+        "/reconstruct", files={"file": ("wide.png", png_bytes(np.zeros((2, 5000))))}, data={"model": "digits"}
+    )
     assert huge.status_code == 413 and "5000×2 pixels" in huge.json()["detail"]
     assert client.get("/health").status_code == 200  # still serving
 
@@ -321,8 +352,9 @@ def test_cvae_tf_serve_answers_over_http_until_stopped(tiny_run, tmp_path):
     command = [sys.executable, "-m", "cvae_tf.cli", "serve", str(tiny_run[0]), "--port", str(port)]
     log = tmp_path / "serve.log"
     with open(log, "wb") as output:
-        process = subprocess.Popen(command, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-                                   stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}, stdout=output, stderr=subprocess.STDOUT
+        )
     try:
         deadline = time.monotonic() + 120
         while True:

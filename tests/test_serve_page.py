@@ -14,8 +14,16 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 FLAGS = [  # no sandbox (root), and no background networking: the machine has no network
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1000,720",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1000,720",
 ]
 
 pytestmark = pytest.mark.skipif(
@@ -50,7 +58,9 @@ def redrawn_after(driver, action) -> bytes:
     before = draws(driver)
     action()
     WebDriverWait(driver, 30).until(lambda d: draws(d) > before)
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('digit-image').complete"))
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script("return document.getElementById('digit-image').complete")
+    )
     return driver.find_element(By.ID, "digit-image").screenshot_as_png
 
 

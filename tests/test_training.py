@@ -120,7 +120,11 @@ def test_the_vanilla_vae_trains_and_saves_with_the_same_machinery(tmp_path):
     config.model.family = "mnist_vae"
     train(config, tmp_path / "vae", verbose=0)
     run = SavedRun.open(tmp_path / "vae")
-    assert run.manifest["models"] == {"encoder": "vae_encoder_model", "decoder": "vae_decoder_model", "full": "vae_model"}
+    assert run.manifest["models"] == {
+        "encoder": "vae_encoder_model",
+        "decoder": "vae_decoder_model",
+        "full": "vae_model",
+    }
     assert run.condition is None and list(run.decoder.input) == ["z"]
     log = pd.read_csv(tmp_path / "vae" / "training_log.csv")
     assert log["mse"].iloc[1] < log["mse"].iloc[0]

@@ -171,8 +171,9 @@ class _Reader:
             if image.size != self.first_size[0]:
                 (width, height), first = self.first_size
                 return self._problem(
-                    file, f"{image.width}×{image.height} pixels; expected {width}×{height} like {first.name} "
-                    "(pass image_size to resize)"
+                    file,
+                    f"{image.width}×{image.height} pixels; expected {width}×{height} like {first.name} "
+                    "(pass image_size to resize)",
                 )
         else:
             height, width = self.image_size

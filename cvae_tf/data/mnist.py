@@ -100,9 +100,13 @@ def load_mnist_csv(path: str | os.PathLike) -> Split:
     try:
         frame = pd.read_csv(path)
     except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty; expected the header 'label,1x1,…,28x28' and one image a row") from None
+        raise DataError(
+            f"{path}: the file is empty; expected the header 'label,1x1,…,28x28' and one image a row"
+        ) from None
     except pd.errors.ParserError as err:
-        raise DataError(f"{path}: {str(err).strip()} (expected {len(CSV_COLUMNS)} comma-separated values on every line)") from None
+        raise DataError(
+            f"{path}: {str(err).strip()} (expected {len(CSV_COLUMNS)} comma-separated values on every line)"
+        ) from None
     _check_header(path, list(frame.columns))
     if frame.empty:
         raise DataError(f"{path}: the header is there but no image rows follow")
@@ -190,7 +194,9 @@ def read_idx(path: Path) -> np.ndarray:
     with opener(path, "rb") as stream:
         data = stream.read()
     if len(data) < 4 or data[:2] != b"\x00\x00":
-        raise DataError(f"{path}: not an IDX file (starts with {data[:4]!r}; expected two zero bytes, a type code, a rank)")
+        raise DataError(
+            f"{path}: not an IDX file (starts with {data[:4]!r}; expected two zero bytes, a type code, a rank)"
+        )
     if data[2] != 0x08:
         raise DataError(f"{path}: IDX type code 0x{data[2]:02x}; expected 0x08 (unsigned bytes)")
     rank = data[3]
@@ -199,7 +205,9 @@ def read_idx(path: Path) -> np.ndarray:
         raise DataError(f"{path}: truncated IDX header ({len(data)} bytes; expected {header})")
     dims = struct.unpack(f">{rank}I", data[4:header])
     if len(data) - header != int(np.prod(dims)):
-        raise DataError(f"{path}: the header promises {dims} = {int(np.prod(dims))} bytes; the file holds {len(data) - header}")
+        raise DataError(
+            f"{path}: the header promises {dims} = {int(np.prod(dims))} bytes; the file holds {len(data) - header}"
+        )
     return np.frombuffer(data, np.uint8, offset=header).reshape(dims)
 
 

@@ -43,6 +43,7 @@ def train_classifier(data, epochs=6, batch_size=128, seed=0, verbose="auto") -> 
     from cvae_tf.data import make_dataset
 
     keras.utils.set_random_seed(seed)
+
     def batches(split, shuffle):
         return make_dataset(split.images, labels=split.labels, batch_size=batch_size, shuffle=shuffle, seed=seed)
 

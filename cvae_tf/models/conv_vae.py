@@ -12,8 +12,13 @@ from cvae_tf.models.layers import Sampling
 
 
 def build_encoder(
-    image_shape=(28, 28, 1), latent_dim=40, filters=(16, 32), dense_units=256, condition_size=None,
-    side_branch=True, name="encoder",
+    image_shape=(28, 28, 1),
+    latent_dim=40,
+    filters=(16, 32),
+    dense_units=256,
+    condition_size=None,
+    side_branch=True,
+    name="encoder",
 ):
     """image [+ condition] → {z_mean, z_log_var, z}.
 
@@ -72,8 +77,11 @@ def build_full(encoder, decoder, name="model"):
 def build_models(config, image_shape=(28, 28, 1), condition_size=None, prefix="vae") -> dict:
     """The three named models (``<prefix>_encoder_model`` …) of a ``ModelConfig``, by role."""
     options = dict(
-        image_shape=tuple(image_shape), latent_dim=config.latent_dim, filters=tuple(config.filters),
-        dense_units=config.dense_units, condition_size=condition_size,
+        image_shape=tuple(image_shape),
+        latent_dim=config.latent_dim,
+        filters=tuple(config.filters),
+        dense_units=config.dense_units,
+        condition_size=condition_size,
     )
     encoder = build_encoder(side_branch=config.side_branch, name=f"{prefix}_encoder_model", **options)
     decoder = build_decoder(name=f"{prefix}_decoder_model", **options)

@@ -72,14 +72,20 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
         if request.format == "png":
             return Response(png_grid(images, request.columns), media_type="image/png")
         return GenerateResponse(
-            model=model.name, kind=model.kind, digit=request.digit, seed=request.seed,
+            model=model.name,
+            kind=model.kind,
+            digit=request.digit,
+            seed=request.seed,
             white=None if request.digit is None else (request.white or 0.0),
-            z=np.round(z, 5).tolist(), images=np.round(images, 4).tolist(),
+            z=np.round(z, 5).tolist(),
+            images=np.round(images, 4).tolist(),
         )
 
     @app.post("/reconstruct", response_model=ReconstructResponse, responses={200: {"content": {"image/png": {}}}})
     def reconstruct(
-        file: UploadFile = File(description="a picture of one digit (PNG, JPEG, …); dark ink on light paper is inverted"),
+        file: UploadFile = File(
+            description="a picture of one digit (PNG, JPEG, …); dark ink on light paper is inverted"
+        ),
         model: str = Form(min_length=1, max_length=200),
         digit: int | None = Form(None, ge=0, le=9, description="the upload's own class; predicted if left out"),
         as_digit: int | None = Form(None, ge=0, le=9, description="also re-draw the upload's style as this digit"),
@@ -90,7 +96,9 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
         result = served.reconstruct(image, digit, as_digit)
         if format == "png":
             row = [image, result["reconstruction"]] + ([result["redrawn"]] if "redrawn" in result else [])
-            headers = {"X-Digit": str(result["digit"]), "X-Digit-Source": result["digit_source"]} if "digit" in result else {}
+            headers = (
+                {"X-Digit": str(result["digit"]), "X-Digit-Source": result["digit_source"]} if "digit" in result else {}
+            )
             return Response(png_grid(np.stack(row)), media_type="image/png", headers=headers)
         arrays = {key: np.round(result[key], 4).tolist() for key in ("reconstruction", "redrawn") if key in result}
         scalars = {key: value for key, value in result.items() if key not in arrays}

@@ -39,11 +39,15 @@ def read_digit(data: bytes, filename: str = "upload") -> np.ndarray:
     try:
         picture = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise RequestError(f"{filename!r} is not an image Pillow can read (PNG, JPEG, GIF, BMP, …)", status=415) from None
+        raise RequestError(
+            f"{filename!r} is not an image Pillow can read (PNG, JPEG, GIF, BMP, …)", status=415
+        ) from None
     except Image.DecompressionBombError as err:
         raise RequestError(f"{filename!r}: {err}", status=413) from None
     if max(picture.size) > MAX_UPLOAD_SIDE:
-        raise RequestError(f"{filename!r} is {picture.width}×{picture.height} pixels; at most {MAX_UPLOAD_SIDE} a side", status=413)
+        raise RequestError(
+            f"{filename!r} is {picture.width}×{picture.height} pixels; at most {MAX_UPLOAD_SIDE} a side", status=413
+        )
     try:
         if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
             picture = Image.alpha_composite(Image.new("RGBA", picture.size, "white"), picture.convert("RGBA"))

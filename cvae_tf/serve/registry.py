@@ -71,8 +71,12 @@ class DigitVAE:
         image_spec = tf.TensorSpec([None, *IMAGE_SHAPE, 1], tf.float32)
         if self.conditional:
             c_spec = tf.TensorSpec([None, int(decoder.input["condition"].shape[-1])], tf.float32)
-            self._decode = tf.function(lambda z, c: decoder({"z": z, "condition": c}, training=False), input_signature=[z_spec, c_spec])
-            self._encode = tf.function(lambda x, c: encoder({"image": x, "condition": c}, training=False), input_signature=[image_spec, c_spec])
+            self._decode = tf.function(
+                lambda z, c: decoder({"z": z, "condition": c}, training=False), input_signature=[z_spec, c_spec]
+            )
+            self._encode = tf.function(
+                lambda x, c: encoder({"image": x, "condition": c}, training=False), input_signature=[image_spec, c_spec]
+            )
         else:
             self._decode = tf.function(lambda z: decoder({"z": z}, training=False), input_signature=[z_spec])
             self._encode = tf.function(lambda x: encoder({"image": x}, training=False), input_signature=[image_spec])
@@ -113,7 +117,10 @@ class DigitVAE:
             rows = z if np.ndim(z[0]) else [z]
             lengths = sorted({len(row) for row in rows})
             if lengths != [self.latent_dim]:
-                raise RequestError(f"z has {' and '.join(map(str, lengths))} values per vector; model {self.name!r} has latent size {self.latent_dim}")
+                sizes = " and ".join(map(str, lengths))
+                raise RequestError(
+                    f"z has {sizes} values per vector; model {self.name!r} has latent size {self.latent_dim}"
+                )
             z = np.asarray(rows, np.float32)
             if len(z) not in (1, n):
                 raise RequestError(f"z has {len(z)} vectors; expected 1 (used for all n images) or n = {n}")
@@ -143,8 +150,12 @@ class DigitVAE:
         error = ((redrawn - batch) ** 2).sum(axis=(1, 2, 3))
         kl = -0.5 * (1 + log_var - mean**2 - np.exp(log_var)).sum(axis=1)
         best = int(np.argmin(error + kl))
-        result = {"digit": int(candidates[best]), "digit_source": source, "white": float(white[best]),
-                  "reconstruction": redrawn[best, ..., 0]}
+        result = {
+            "digit": int(candidates[best]),
+            "digit_source": source,
+            "white": float(white[best]),
+            "reconstruction": redrawn[best, ..., 0],
+        }
         if as_digit is not None:
             result["as_digit"] = int(as_digit)
             result["redrawn"] = self.decode(mean[best : best + 1], [as_digit], white[best : best + 1])[0]

@@ -19,13 +19,20 @@ LatentVector = Annotated[list[Latent], Field(min_length=1, max_length=MAX_LATENT
 class GenerateRequest(BaseModel):
     """``POST /generate``. The condition fields are the MNIST ones; a later kind adds its own here."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"model": "mnist_cvae", "digit": 7, "white": 0.0, "n": 8, "seed": 1}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"model": "mnist_cvae", "digit": 7, "white": 0.0, "n": 8, "seed": 1}]},
+    )
 
     model: str = Field(min_length=1, max_length=200, description="a name from GET /models")
     digit: int | None = Field(None, ge=0, le=9, strict=True, description="the digit to draw (conditional models)")
-    white: float | None = Field(None, ge=-1, le=1, allow_inf_nan=False, description="thickness: -1 thin … 1 bold (default 0)")
+    white: float | None = Field(
+        None, ge=-1, le=1, allow_inf_nan=False, description="thickness: -1 thin … 1 bold (default 0)"
+    )
     n: int = Field(1, ge=1, le=MAX_IMAGES, strict=True, description=f"number of images, at most {MAX_IMAGES}")
-    seed: int = Field(0, ge=0, le=2**63 - 1, strict=True, description="seed of the prior latents; the same seed gives the same images")
+    seed: int = Field(
+        0, ge=0, le=2**63 - 1, strict=True, description="seed of the prior latents; the same seed gives the same images"
+    )
     z: LatentVector | Annotated[list[LatentVector], Field(min_length=1, max_length=MAX_IMAGES)] | None = Field(
         None, description="latent vector(s) to decode instead of seeded ones: one vector for all n images, or n vectors"
     )
