@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from cvae_tf import metrics
+from cvae_tf.data import held_out
 from cvae_tf.generate import generate, is_conditional, per_class_request, sample_unconditional
 
 CLASSIFIER = "classify_nums"
@@ -46,7 +47,7 @@ class Judge:
 
 def evaluate_run(run, data, judge: Judge, per_class: int = 100, seed: int = 0) -> dict:
     """Every metric of ``run`` (a ``SavedRun``) against the real test split of ``data``."""
-    reference = data.test if data.test is not None else data.val
+    reference = held_out(data)
     real = reference.images / 255.0
     real_a, real_b = two_real_sets(reference.labels, per_class, np.random.default_rng(seed))
     result = {
@@ -256,17 +257,10 @@ def write_report(result: dict, samples, output_dir) -> list[Path]:
 
 def side_by_side_samples(run, data, per_row: int = 8, seed: int = 0):
     """Generated and real digits, ``per_row`` of each per digit, for the report's figure."""
-    reference = data.test if data.test is not None else data.val
+    reference = held_out(data)
     rng = np.random.default_rng(seed)
-    real = (
-        np.stack(
-            [
-                reference.images[rng.choice(np.flatnonzero(reference.labels == d), per_row, replace=False)]
-                for d in range(10)
-            ]
-        )
-        / 255.0
-    )
+    picks = [rng.choice(np.flatnonzero(reference.labels == d), per_row, replace=False) for d in range(10)]
+    real = reference.images[np.stack(picks)] / 255.0
     if is_conditional(run.decoder):
         digits, whites = per_class_request(per_row)
         fake = generate(run.decoder, digits, whites, seed=seed + 7)
@@ -296,7 +290,7 @@ def load_or_train_classifier(folder, data, epochs: int = 6, seed: int = 0, verbo
     folder = Path(folder)
     if not (folder / "manifest.json").exists():
         classifier = train_classifier(data, epochs=epochs, seed=seed, verbose=verbose)
-        reference = data.test if data.test is not None else data.val
+        reference = held_out(data)
         accuracy = metrics.conditional_accuracy(Judge(classifier).predict(reference.images / 255.0), reference.labels)
         manifest = {"family": CLASSIFIER, "data": str(data.source), "epochs": epochs, "test_accuracy": accuracy}
         write_run(folder, {"classifier": classifier}, manifest)

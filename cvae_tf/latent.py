@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from cvae_tf.conditions import NUM_CLASSES, condition_vectors
+from cvae_tf.data import held_out
 from cvae_tf.errors import DataError
 
 METHODS = ("linear", "slerp")
@@ -279,11 +280,6 @@ def run_test_data(run, source=None):
     ran, or be told ``source``. Without a test split, the validation split stands in.
     """
     return held_out(run_data(run, source))
-
-
-def held_out(data):
-    """A data set's test split, or its validation split when it has no test images."""
-    return data.test if data.test is not None and len(data.test) else data.val
 
 
 def run_data(run, source=None):

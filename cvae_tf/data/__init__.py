@@ -11,8 +11,15 @@ from cvae_tf.data.mnist import (
 )
 from cvae_tf.data.pipeline import make_dataset
 
+
+def held_out(data):
+    """A data set's test split, or its validation split when it has no test images."""
+    return data.test if data.test is not None and len(data.test) else data.val
+
+
 __all__ = [
     "ImageFolderData",
+    "held_out",
     "load_image_folder",
     "MnistData",
     "load_mnist",
