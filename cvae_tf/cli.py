@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output", required=True, type=Path, help="run folder to write (replaced when done)")
     train.add_argument("--config", type=Path, help="YAML / JSON config; the options below override it")
     train.add_argument("--epochs", type=int, help="number of epochs (default 10)")
-    train.add_argument("--latent-dim", type=int, help="size of z (default 40)")
+    train.add_argument("--latent-dim", type=int, help="size of z (default 8)")
     train.add_argument("--grey-weight", type=float, help="k, the weight of the grey loss k·Σy(1−y) (default 0.5)")
     train.add_argument("--grey-from-epoch", type=int, help="1-based epoch that turns the grey loss on (default 2)")
     train.add_argument("--no-grey", action="store_true", help="never turn the grey loss on")

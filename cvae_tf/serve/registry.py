@@ -178,7 +178,7 @@ class DigitVAE:
     def _slider_directions(self) -> list[int]:
         """The latent coordinates that change the drawing most (all of them for a 2-D latent).
 
-        Most of a 40-D latent is unused (the KL is about 9 nats), so sliders over its first few
+        Most of a large latent is unused (the KL is about 9 nats), so sliders over its first few
         coordinates would do nothing; each coordinate is moved by 2 from z = 0 for every digit
         and ranked by the mean change of the pixels.
         """
