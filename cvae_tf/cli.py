@@ -174,7 +174,6 @@ def run_serve(args) -> None:
 
 
 def run_evaluate(args) -> None:
-    from cvae_tf.config import RunConfig
     from cvae_tf.evaluate import (
         CLASSIFIER,
         Judge,
@@ -183,16 +182,13 @@ def run_evaluate(args) -> None:
         side_by_side_samples,
         write_report,
     )
-    from cvae_tf.runs import load_data
+    from cvae_tf.runs import load_run_data
     from cvae_tf.saving import SavedRun
 
     run = SavedRun.open(args.run)
-    config = RunConfig.from_dict(run.manifest["config"])
-    if args.data:
-        config.data.source, config.data.format = args.data, "mnist"
-    if config.data.format != "mnist":
-        raise ValueError(f"{args.run}: evaluation judges MNIST digits; this run was trained on {config.data.source}")
-    data = load_data(config)
+    if run.manifest["config"]["data"].get("format", "mnist") != "mnist":
+        raise ValueError(f"{args.run}: evaluation judges MNIST digits; this run was not trained on MNIST")
+    data = load_run_data(run, args.data)
     classifier_dir = args.classifier or args.run.parent / CLASSIFIER
     judge = Judge(load_or_train_classifier(classifier_dir, data, epochs=args.classifier_epochs, verbose=2))
     result = evaluate_run(run, data, judge, per_class=args.per_class, seed=args.seed)

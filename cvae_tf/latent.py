@@ -72,15 +72,14 @@ class LatentModel:
 
     def decode(self, z, labels=None, white=0.0, conditions=None) -> np.ndarray:
         """Images (N, H, W[, C]) in [0, 1]; a C-VAE draws ``labels`` at ``white`` (or raw ``conditions``)."""
-        inputs = {"z": np.asarray(z, dtype=np.float32)}
-        if self.conditional:
-            if conditions is None:
-                if labels is None:
-                    raise ValueError("a C-VAE decodes z together with a digit; pass the labels")
-                conditions = condition_vectors(np.broadcast_to(labels, len(inputs["z"])), white)
-            inputs["condition"] = np.asarray(conditions, dtype=np.float32)
-        images = self.decoder.predict(inputs, batch_size=512, verbose=0)
-        return images[..., 0] if images.shape[-1] == 1 else images
+        from cvae_tf.generate import decode
+
+        z = np.asarray(z, dtype=np.float32)
+        if self.conditional and conditions is None:
+            if labels is None:
+                raise ValueError("a C-VAE decodes z together with a digit; pass the labels")
+            conditions = condition_vectors(np.broadcast_to(labels, len(z)), white)
+        return decode(self.decoder, z, conditions if self.conditional else None)
 
 
 def as_display(images) -> np.ndarray:
@@ -279,22 +278,9 @@ def run_test_data(run, source=None):
     A run's data source may be a relative path, so the command must run from where training
     ran, or be told ``source``. Without a test split, the validation split stands in.
     """
-    return held_out(run_data(run, source))
+    from cvae_tf.runs import load_run_data
 
-
-def run_data(run, source=None):
-    """The data (MNIST or an image folder, with ``class_names``) a run was trained on."""
-    from cvae_tf.config import RunConfig
-    from cvae_tf.runs import load_data
-
-    config = RunConfig.from_dict(run.manifest["config"], origin=f"{run.path}/manifest.json")
-    if source is not None:
-        config.data.source = str(source)
-    try:
-        data = load_data(config)
-    except FileNotFoundError as err:
-        raise FileNotFoundError(f"{err} (the run was trained on it; pass --data to say where it is now)") from None
-    return data
+    return held_out(load_run_data(run, source))
 
 
 def first_of_each(labels, per_class: int = 1) -> np.ndarray:
@@ -418,6 +404,7 @@ def add_parser(commands) -> None:
 
 def run_latent(args) -> None:
     """The ``cvae-tf latent`` command: write the asked-for figures, print their paths."""
+    from cvae_tf.runs import load_run_data
     from cvae_tf.saving import SavedRun
 
     if not (args.reconstructions or args.tsne or args.walk or args.redraw or args.manifold):
@@ -428,7 +415,7 @@ def run_latent(args) -> None:
     model = LatentModel.from_run(run)
     output_dir = Path(args.output_dir or Path(args.run) / "latent")
     needs_data = args.reconstructions or args.tsne or args.walk or args.redraw
-    data = run_data(run, args.data) if needs_data else None
+    data = load_run_data(run, args.data) if needs_data else None
     split = held_out(data) if needs_data else None
     paths = []
     if args.reconstructions:

@@ -50,6 +50,17 @@ def load_data(config: RunConfig):
     return load_mnist(data.source, val_fraction=data.val_fraction, seed=config.training.seed)
 
 
+def load_run_data(run, source=None):
+    """The data a saved run was trained on (``source`` overrides where it lies now)."""
+    config = RunConfig.from_dict(run.manifest["config"], origin=f"{run.path}/manifest.json")
+    if source is not None:
+        config.data.source = str(source)
+    try:
+        return load_data(config)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"{err} (the run was trained on it; pass --data to say where it is now)") from None
+
+
 def prepare_data(config: RunConfig):
     """Loaded data, the fitted condition (None for unconditional families), train / validation pipelines."""
     data = load_data(config)

@@ -11,32 +11,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from selenium import webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from cvae_tf.serve.browser import headless_chromium  # noqa: E402
 from cvae_tf.serve.server import running_server  # noqa: E402
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium(width=1000, height=720) -> webdriver.Chrome:
-    """Debian's chromium through its chromedriver, with no network features (the machine has no network)."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS + [f"--window-size={width},{height}"]:
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options, service=webdriver.ChromeService("/usr/bin/chromedriver"))
 
 
 def main() -> None:
@@ -46,7 +25,7 @@ def main() -> None:
     parser.add_argument("--digit", type=int, default=7)
     args = parser.parse_args()
     with running_server(args.run) as url:
-        driver = chromium()
+        driver = headless_chromium()
         try:
             driver.get(url)
             wait = WebDriverWait(driver, 60)

@@ -95,7 +95,7 @@ def test_class_means_per_label_and_nan_for_a_missing_one():
 
 
 class Stub:
-    """A model stand-in: ``input`` names its inputs, ``predict`` applies ``fn``."""
+    """A model stand-in: ``input`` names its inputs, ``predict`` (and ``predict_on_batch``) applies ``fn``."""
 
     def __init__(self, inputs, fn):
         self.input = inputs
@@ -105,6 +105,9 @@ class Stub:
     def predict(self, inputs, **_):
         self.calls.append(inputs)
         return self.fn(inputs)
+
+    def predict_on_batch(self, inputs):
+        return self.predict(inputs)
 
 
 def stub_model(conditional):

@@ -1,30 +1,16 @@
 """The explorer page in headless Chromium (Debian's chromium + chromedriver, installed by scripts/setup.sh)."""
 
-import shutil
-
 import pytest
 
+from cvae_tf.serve.browser import chromium_paths, headless_chromium
 from cvae_tf.serve.server import running_server
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extra: pip install -e '.[dev]'")
+pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extra: pip install -e '.[dev]'")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-FLAGS = [  # no sandbox (root), and no background networking: the machine has no network
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1000,720",
-]
+CHROMIUM, CHROMEDRIVER = chromium_paths()
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
@@ -36,12 +22,8 @@ pytestmark = pytest.mark.skipif(
 def browser(tiny_run, tmp_path_factory):
     folder = tmp_path_factory.mktemp("page_models")
     (folder / "digits").symlink_to(tiny_run[0], target_is_directory=True)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
-        options.add_argument(flag)
     with running_server(folder) as url:
-        driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
+        driver = headless_chromium(user_data_dir=tmp_path_factory.mktemp("chromium"))
         try:
             driver.get(url)
             yield driver

@@ -1,0 +1,41 @@
+"""Debian's headless Chromium through selenium, for the page test and the README screenshot.
+
+Selenium is a dev dependency, imported only when a browser is asked for.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+# No sandbox (CI runs as root) and no background networking: the machines have no network.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_paths() -> tuple[str | None, str | None]:
+    """(chromium, chromedriver) as found on PATH; None for a missing one."""
+    return shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
+
+
+def headless_chromium(width: int = 1000, height: int = 720, user_data_dir=None):
+    """A selenium driver for Debian's chromium with the flags above."""
+    from selenium import webdriver
+
+    browser, driver = chromium_paths()
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    extra = [f"--window-size={width},{height}"]
+    if user_data_dir is not None:
+        extra.append(f"--user-data-dir={user_data_dir}")
+    for flag in CHROMIUM_FLAGS + extra:
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService(driver))
