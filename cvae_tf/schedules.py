@@ -1,0 +1,108 @@
+"""Training schedules that the trainer's config does not name yet: self-contained, opt-in pieces.
+
+Each piece works with the existing ``VAETrainer`` (``cvae_tf.training``) from outside:
+
+- ``epochs_for_steps``: a step budget turned into an epoch count, so that a small data set (the
+  offline ``sample``, 4,000 training digits) gets as many optimizer steps as it needs.
+- ``GreyWeightRamp``: a schedule for k instead of the on/off switch. ``VAETrainer``'s training
+  loss is ``mse + kl + k · grey_on · grey``; this callback sets ``grey_on`` every batch, so it
+  ramps from 0 to 1 (or to any factor) over a span of steps. Pass it after ``GreyLossSwitch``
+  (``train(..., callbacks=[...])`` does), it then overrides the switch.
+- ``BetaVAETrainer`` + ``KLWarmup``: a KL weight β (a non-trainable variable, ``kl_weight``) that
+  ``KLWarmup`` ramps from ``start`` to ``beta`` over the first steps, against posterior collapse.
+
+All state follows from the optimizer's step count (``optimizer.iterations``), which
+``BackupAndRestore`` restores, so a resumed run is in the state its step implies.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from cvae_tf.training import VAETrainer
+
+
+def epochs_for_steps(train_size: int, batch_size: int, steps: int, min_epochs: int = 1) -> int:
+    """The number of epochs that gives at least ``steps`` optimizer steps (and at least ``min_epochs``)."""
+    steps_per_epoch = max(1, math.ceil(train_size / batch_size))
+    return max(min_epochs, math.ceil(steps / steps_per_epoch))
+
+
+def ramp(step: float, start: float, length: float, low: float = 0.0, high: float = 1.0) -> float:
+    """``low`` before ``start``, ``high`` after ``start + length``, linear in between."""
+    if length <= 0:
+        return high if step >= start else low
+    fraction = min(1.0, max(0.0, (step - start) / length))
+    return low + (high - low) * fraction
+
+
+class _StepSchedule(keras.callbacks.Callback):
+    """Sets one trainer variable from the optimizer's step count before every training batch."""
+
+    variable = None  # the trainer attribute to set
+
+    def value(self, step: int) -> float:
+        raise NotImplementedError
+
+    def _step(self) -> int:
+        return int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        getattr(self.model, self.variable).assign(self.value(self._step()))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs[self.variable] = float(keras.ops.convert_to_numpy(getattr(self.model, self.variable)))
+
+
+class GreyWeightRamp(_StepSchedule):
+    """k's factor ``grey_on``: 0 for the first ``start`` steps, then linear up to ``high`` over ``length`` steps."""
+
+    variable = "grey_on"
+
+    def __init__(self, start: int, length: int, high: float = 1.0):
+        super().__init__()
+        self.start, self.length, self.high = start, length, high
+
+    def value(self, step: int) -> float:
+        return ramp(step, self.start, self.length, 0.0, self.high)
+
+
+class KLWarmup(_StepSchedule):
+    """β from ``low`` to ``beta`` linearly over the first ``length`` steps (needs ``BetaVAETrainer``)."""
+
+    variable = "kl_weight"
+
+    def __init__(self, length: int, beta: float = 1.0, low: float = 0.0):
+        super().__init__()
+        self.length, self.beta, self.low = length, beta, low
+
+    def value(self, step: int) -> float:
+        return ramp(step, 0, self.length, self.low, self.beta)
+
+
+class BetaVAETrainer(VAETrainer):
+    """``VAETrainer`` whose training loss weighs the KL term by ``kl_weight`` (β, default ``beta``).
+
+    Validation still scores the plain objective (β = 1), so "best epoch" compares like with like.
+    To wire it into ``VAETrainer`` itself: add the variable in ``__init__`` and the factor in
+    ``train_step``, exactly as below.
+    """
+
+    def __init__(self, encoder, decoder, grey_weight: float = 1.0, beta: float = 1.0, **kwargs):
+        super().__init__(encoder, decoder, grey_weight=grey_weight, **kwargs)
+        self.kl_weight = keras.Variable(float(beta), trainable=False, name="kl_weight")
+
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            terms = self.loss_terms(data, training=True)
+            objective = terms["mse"] + terms["kl"] + self.grey_weight * self.grey_on * terms["grey"]
+            weighted = terms["mse"] + self.kl_weight * terms["kl"] + self.grey_weight * self.grey_on * terms["grey"]
+            scaled = ops.mean(weighted) / tf.distribute.get_strategy().num_replicas_in_sync
+        gradients = tape.gradient(scaled, self.trainable_weights)
+        self.optimizer.apply(gradients, self.trainable_weights)
+        return self._record(objective, terms)
