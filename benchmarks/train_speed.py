@@ -27,7 +27,7 @@ def images_per_second(mode: str, batches: int, batch_size: int, filters: list[in
     _, trainer = build_trainer(config)
     if mode == "eager":
         trainer.compile(optimizer=trainer.optimizer, run_eagerly=True)
-    trainer.grey_on.assign(1.0)
+    trainer.sharpness_on.assign(1.0)
     rng = np.random.default_rng(0)
     n = batches * batch_size
     images = (rng.random((n, 28, 28)) * 255).astype(np.uint8)

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from cvae_tf.errors import DataError, RunError
+import numpy as np
 
-FAMILIES = {"mnist": "mnist_cvae", "vae": "mnist_vae"}
+from cvae_tf.errors import DataError, RunError
 
 
 def main(argv=None) -> int:
@@ -25,12 +25,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cvae-tf", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a model into a run folder")
+    from cvae_tf.families import FAMILIES, family_names
+
+    train = commands.add_parser(
+        "train",
+        help="train a model into a run folder",
+        epilog="families: " + "; ".join(f"{name}: {family.description}" for name, family in sorted(FAMILIES.items())),
+    )
     train.add_argument(
         "family",
         nargs="?",
-        choices=sorted(FAMILIES),
-        help="what to train: 'mnist' is the digit C-VAE, 'vae' the vanilla VAE (default: from --config, else mnist)",
+        choices=family_names(with_aliases=True),
+        help="what to train: 'mnist' (mnist_cvae) is the digit C-VAE, 'vae' (conv_vae) the vanilla VAE, "
+        "or any family listed below (default: from --config, else mnist)",
     )
     train.add_argument(
         "--data",
@@ -51,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--lr-schedule", choices=["constant", "cosine"], help="learning-rate schedule (default constant)"
     )
     train.add_argument("--seed", type=int, help="seed for the split, the initial weights and shuffling (default 0)")
+    train.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="any config setting of the family, e.g. --set training.epochs=3 (YAML values; repeatable)",
+    )
     train.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
     train.add_argument(
         "--strategy",
@@ -114,31 +128,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+OPTIONS = {  # command-line option → config setting (checked against the family's sections)
+    "data": "data.source",
+    "epochs": "training.epochs",
+    "latent_dim": "model.latent_dim",
+    "grey_weight": "training.grey_weight",
+    "grey_from_epoch": "training.grey_from_epoch",
+    "batch_size": "training.batch_size",
+    "learning_rate": "training.learning_rate",
+    "lr_schedule": "training.lr_schedule",
+    "seed": "training.seed",
+}
+
+
 def run_train(args) -> None:
+    import yaml
+
     from cvae_tf.config import RunConfig
+    from cvae_tf.families import get_family
     from cvae_tf.runs import train
 
     config = RunConfig.load(args.config) if args.config else RunConfig()
-    if args.family:
-        config.model.family = FAMILIES[args.family]
-    overrides = [
-        (config.data, "source", args.data),
-        (config.training, "epochs", args.epochs),
-        (config.model, "latent_dim", args.latent_dim),
-        (config.training, "grey_weight", args.grey_weight),
-        (config.training, "grey_from_epoch", args.grey_from_epoch),
-        (config.training, "batch_size", args.batch_size),
-        (config.training, "learning_rate", args.learning_rate),
-        (config.training, "lr_schedule", args.lr_schedule),
-        (config.training, "seed", args.seed),
-    ]
-    for section, key, value in overrides:
-        if value is not None:
-            setattr(section, key, value)
-    if args.no_grey:
-        config.training.grey_from_epoch = None
-    if args.no_side_branch:
-        config.model.side_branch = False
+    family = get_family(args.family).name if args.family else config.model.family
+    if family != config.model.family:  # the file's other sections are checked against the named family
+        saved = config.to_dict()
+        config = RunConfig.from_dict({**saved, "model": {**saved["model"], "family": family}}, origin=str(args.config))
+    settings = [(OPTIONS[name], getattr(args, name)) for name in OPTIONS if getattr(args, name) is not None]
+    settings += [("training.grey_from_epoch", None)] if args.no_grey else []
+    settings += [("model.side_branch", False)] if args.no_side_branch else []
+    for assignment in args.set:
+        key, equals, value = assignment.partition("=")
+        if not equals:
+            raise ValueError(f"--set {assignment!r}; expected SECTION.KEY=VALUE, e.g. training.epochs=3")
+        settings.append((key.strip(), yaml.safe_load(value)))
+    for key, value in settings:
+        config.set(key, value, origin=f"--{key}")
     strategy = None
     if args.strategy == "mirrored":
         import tensorflow as tf
@@ -155,7 +179,7 @@ def run_sample(args) -> None:
     run = SavedRun.open(args.run)
     digits, whites = per_class_request(args.per_class, args.white)
     images = generate(run.decoder, digits, whites, seed=args.seed)
-    print(save_samples(args.output, images, digits, whites))
+    print(save_samples(args.output, images, labels=digits.astype(np.int64), white=whites.astype(np.float32)))
 
 
 def run_generate(args) -> None:

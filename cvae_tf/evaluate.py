@@ -89,17 +89,12 @@ def two_real_sets(labels, per_class: int, rng) -> tuple[np.ndarray, np.ndarray]:
 
 def test_losses(run, split) -> dict:
     """Mean loss terms per test image (the training objective) and the per-pixel error of the mean latent."""
-    import keras
-
-    from cvae_tf.config import RunConfig
     from cvae_tf.data import make_dataset
-    from cvae_tf.training import VAETrainer
+    from cvae_tf.runs import run_config
 
-    conditions = run.condition.encode(split.images, split.labels) if run.condition is not None else None
+    conditions = run.condition.of_images(split.images, split.labels) if run.condition is not None else None
     batches = make_dataset(split.images, conditions, batch_size=512)
-    training = RunConfig.from_dict(run.manifest["config"]).training
-    trainer = VAETrainer(run.encoder, run.decoder, grey_weight=training.objective_grey_weight)
-    trainer.compile(optimizer=keras.optimizers.Adam())
+    trainer = run.family.build_trainer(run_config(run), {"encoder": run.encoder, "decoder": run.decoder})
     terms = trainer.evaluate(batches, verbose=0, return_dict=True)
     errors = []
     for batch in batches:
@@ -283,15 +278,14 @@ def _round(value, digits):
 
 
 def load_or_train_classifier(folder, data, epochs: int = 6, seed: int = 0, verbose="auto"):
-    """``classify_nums`` from ``folder`` (a saved run), trained on ``data`` and saved there first if absent."""
-    from cvae_tf.models.classifier import train_classifier
-    from cvae_tf.saving import SavedRun, write_run
+    """``classify_nums`` from ``folder`` (a saved run), trained on ``data`` by the runner and saved there first if absent."""
+    from cvae_tf.config import RunConfig
+    from cvae_tf.runs import train
+    from cvae_tf.saving import SavedRun
 
     folder = Path(folder)
     if not (folder / "manifest.json").exists():
-        classifier = train_classifier(data, epochs=epochs, seed=seed, verbose=verbose)
-        reference = held_out(data)
-        accuracy = metrics.conditional_accuracy(Judge(classifier).predict(reference.images / 255.0), reference.labels)
-        manifest = {"family": CLASSIFIER, "data": str(data.source), "epochs": epochs, "test_accuracy": accuracy}
-        write_run(folder, {"classifier": classifier}, manifest)
+        config = RunConfig.for_family(CLASSIFIER)
+        config.data.source, config.training.epochs, config.training.seed = str(data.source), epochs, seed
+        train(config, folder, verbose=verbose, data=data)
     return SavedRun.open(folder).model("classifier")

@@ -1,12 +1,29 @@
-"""Drawing digits on demand with a trained decoder: given digits, white values and latents."""
+"""Drawing digits on demand with a trained decoder: given digits, white values and latents.
+
+The arithmetic runs on the decoder's ``LatentGenerator`` (``cvae_tf.inference``), traced once
+per decoder and reused by every call here.
+"""
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 import numpy as np
 
 from cvae_tf.conditions import condition_vectors
+from cvae_tf.inference import LatentGenerator, sample_latents
+
+__all__ = ["decode", "generate", "sample_latents", "sample_unconditional", "per_class_request", "thickness_sweep"]
+
+_GENERATORS = weakref.WeakKeyDictionary()
+
+
+def generator_for(decoder) -> LatentGenerator:
+    """The (cached) decode-only ``LatentGenerator`` of ``decoder``."""
+    if decoder not in _GENERATORS:
+        _GENERATORS[decoder] = LatentGenerator(None, decoder)
+    return _GENERATORS[decoder]
 
 
 def latent_dim_of(decoder) -> int:
@@ -17,26 +34,9 @@ def is_conditional(model) -> bool:
     return "condition" in model.input
 
 
-def decode(decoder, z, conditions=None, batch_size: int = 512) -> np.ndarray:
-    """Images for latents ``z`` (and condition vectors, for a C-VAE): (N, H, W) for greyscale, else (N, H, W, C).
-
-    ``predict_on_batch`` reuses one traced function; ``predict`` sets up a data pipeline per
-    call, which costs about 50x more for a single image (benchmarks/generation_latency.py).
-    """
-    inputs = {"z": np.asarray(z, dtype=np.float32)}
-    if conditions is not None:
-        inputs["condition"] = np.asarray(conditions, dtype=np.float32)
-    chunks = [
-        decoder.predict_on_batch({key: value[start : start + batch_size] for key, value in inputs.items()})
-        for start in range(0, len(inputs["z"]), batch_size)
-    ]
-    images = np.concatenate(chunks)
-    return images[..., 0] if images.shape[-1] == 1 else images
-
-
-def sample_latents(count: int, latent_dim: int, seed: int | None = 0) -> np.ndarray:
-    """Latent vectors from the prior N(0, I), reproducible for a given seed."""
-    return np.random.default_rng(seed).standard_normal((count, latent_dim)).astype(np.float32)
+def decode(decoder, z, conditions=None) -> np.ndarray:
+    """Images for latents ``z`` (and condition vectors, for a C-VAE): (N, H, W) for greyscale, else (N, H, W, C)."""
+    return generator_for(decoder).decode(z, conditions)
 
 
 def generate(decoder, digits, white=0.0, z=None, seed: int | None = 0) -> np.ndarray:
@@ -45,12 +45,7 @@ def generate(decoder, digits, white=0.0, z=None, seed: int | None = 0) -> np.nda
     ``z`` (N, latent_dim) fixes the style; by default it is drawn from the prior with ``seed``.
     """
     conditions = condition_vectors(digits, white)
-    latent_dim = latent_dim_of(decoder)
-    if z is None:
-        z = sample_latents(len(conditions), latent_dim, seed)
-    z = np.asarray(z, dtype=np.float32)
-    if z.shape != (len(conditions), latent_dim):
-        raise ValueError(f"z has shape {z.shape}; expected ({len(conditions)}, {latent_dim})")
+    z = generator_for(decoder).latents(len(conditions), seed, z)
     return decode(decoder, z, conditions)
 
 
@@ -73,18 +68,13 @@ def thickness_sweep(decoder, digit: int, steps: int = 9, samples: int = 1, seed:
     return images.reshape(samples, steps, *images.shape[1:]), whites
 
 
-def save_samples(path: str | Path, images: np.ndarray, labels: np.ndarray, white: np.ndarray) -> Path:
-    """Write ``images`` float32 (N, 28, 28), ``labels`` and ``white`` to an .npz (atomically)."""
+def save_samples(path: str | Path, images: np.ndarray, **arrays) -> Path:
+    """Write ``images`` float32 and the named request ``arrays`` (labels, white; male, hair …) to an .npz, atomically."""
     from cvae_tf.saving import atomic_file
 
     with atomic_file(path) as temporary:
         with open(temporary, "wb") as stream:
-            np.savez_compressed(
-                stream,
-                images=images.astype(np.float32),
-                labels=np.asarray(labels, np.int64),
-                white=np.asarray(white, np.float32),
-            )
+            np.savez_compressed(stream, images=np.asarray(images, np.float32), **arrays)
     return Path(path)
 
 

@@ -26,20 +26,24 @@ import numpy as np
 from cvae_tf.conditions import NUM_CLASSES, condition_vectors
 from cvae_tf.data import held_out
 from cvae_tf.errors import DataError
+from cvae_tf.inference import LatentGenerator, as_display, as_model_input  # noqa: F401  (re-exported)
 
 METHODS = ("linear", "slerp")
 
 
 @dataclass
 class LatentModel:
-    """An encoder / decoder pair (and, for a C-VAE, its fitted white-ratio condition)."""
+    """The latent tools' view of a run: its ``LatentGenerator`` with images addressed by their class labels."""
 
     encoder: object
     decoder: object
-    condition: object = None  # WhiteRatioCondition, or None
+    condition: object = None  # the run's saved Condition, or None
+
+    def __post_init__(self):
+        self.generator = LatentGenerator(self.encoder, self.decoder, self.condition)
 
     @classmethod
-    def from_run(cls, run) -> "LatentModel":
+    def from_run(cls, run) -> LatentModel:
         from cvae_tf.saving import SavedRun
 
         run = run if isinstance(run, SavedRun) else SavedRun.open(run)
@@ -47,11 +51,11 @@ class LatentModel:
 
     @property
     def conditional(self) -> bool:
-        return "condition" in self.encoder.input
+        return self.generator.conditional
 
     @property
     def latent_dim(self) -> int:
-        return int(self.decoder.input["z"].shape[-1])
+        return self.generator.latent_dim
 
     def conditions(self, images, labels) -> np.ndarray | None:
         """Real images' condition vectors (their own digit and white ratio); None for a VAE."""
@@ -61,38 +65,20 @@ class LatentModel:
             raise ValueError("a C-VAE encodes an image together with its digit; pass the labels")
         if self.condition is None:
             return condition_vectors(labels, 0.0)
-        return self.condition.encode(images, labels)
+        return self.condition.of_images(images, labels)
 
     def encode(self, images, labels=None) -> np.ndarray:
         """z_mean (N, latent_dim) of ``images`` (uint8 0-255 or float 0-1, with or without a channel axis)."""
-        inputs = {"image": as_model_input(images)}
-        if self.conditional:
-            inputs["condition"] = self.conditions(images, labels)
-        return self.encoder.predict(inputs, batch_size=512, verbose=0)["z_mean"]
+        return self.generator.encode(images, self.conditions(images, labels))["z_mean"]
 
     def decode(self, z, labels=None, white=0.0, conditions=None) -> np.ndarray:
         """Images (N, H, W[, C]) in [0, 1]; a C-VAE draws ``labels`` at ``white`` (or raw ``conditions``)."""
-        from cvae_tf.generate import decode
-
         z = np.asarray(z, dtype=np.float32)
         if self.conditional and conditions is None:
             if labels is None:
                 raise ValueError("a C-VAE decodes z together with a digit; pass the labels")
             conditions = condition_vectors(np.broadcast_to(labels, len(z)), white)
-        return decode(self.decoder, z, conditions if self.conditional else None)
-
-
-def as_display(images) -> np.ndarray:
-    """float (N, H, W) or (N, H, W, 3) in [0, 1], as the figures show images."""
-    images = as_model_input(images)
-    return images[..., 0] if images.shape[-1] == 1 else images
-
-
-def as_model_input(images) -> np.ndarray:
-    """float32 (N, H, W, C) in [0, 1] from uint8 or float images, with or without a channel axis."""
-    images = np.asarray(images)
-    scaled = images.astype(np.float32) / (255.0 if images.dtype == np.uint8 else 1.0)
-    return scaled[..., None] if scaled.ndim == 3 else scaled
+        return self.generator.decode(z, conditions if self.conditional else None)
 
 
 # --- computations --------------------------------------------------------------------------
@@ -101,7 +87,7 @@ def as_model_input(images) -> np.ndarray:
 def reconstruct(model: LatentModel, images, labels=None) -> np.ndarray:
     """Decoded z_mean of each image (with its own condition for a C-VAE): what the model keeps."""
     conditions = model.conditions(images, labels)
-    return model.decode(model.encode(images, labels), conditions=conditions)
+    return model.generator.reconstruct(images, conditions)
 
 
 def tsne_embedding(z, points: int = 1000, seed: int = 0, pca_components: int = 30, threads: int | None = 1):
@@ -230,14 +216,11 @@ def redraw(model: LatentModel, image, digit: int, means=None, white=None) -> np.
 
 
 def guess_digits(model: LatentModel, images, means=None) -> np.ndarray:
-    """The classes of unlabelled digits (N,): for a C-VAE the condition that reconstructs each
-    best (the model as a classifier), for a VAE the nearest class mean latent."""
+    """The classes of unlabelled digits (N,): for a C-VAE the condition that explains each best
+    (``LatentGenerator.guess``, the server's rule too), for a VAE the nearest class mean latent."""
     images = np.asarray(images)
     if model.conditional:
-        digits = np.tile(np.arange(NUM_CLASSES), len(images))
-        batch = np.repeat(images, NUM_CLASSES, axis=0)
-        errors = (reconstruct(model, batch, digits) - as_display(batch)) ** 2
-        return errors.reshape(len(images), NUM_CLASSES, -1).sum(axis=2).argmin(axis=1)
+        return model.generator.guess(images, np.arange(NUM_CLASSES), model.conditions)["classes"]
     if means is None:
         raise ValueError("guessing the digit with a vanilla VAE needs the class mean latents")
     z = model.encode(images)

@@ -14,7 +14,10 @@ def kl_divergence(z_mean, z_log_var):
     return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1)
 
 
-def grey_loss(reconstructions):
-    """Σ y·(1 − y) over the pixels: zero for pure black or white, largest for mid grey (sharpness)."""
+def grey_loss(reconstructions, images=None):
+    """Σ y·(1 − y) over the pixels: zero for pure black or white, largest for mid grey (sharpness).
+
+    ``images`` (the targets) is unused; it is there so that every sharpness term has one signature.
+    """
     grey = reconstructions * (1.0 - reconstructions)
     return ops.sum(ops.reshape(grey, (ops.shape(grey)[0], -1)), axis=1)

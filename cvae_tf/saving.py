@@ -8,7 +8,7 @@ Layout::
 
     DIR/
       manifest.json                  config, epochs, metrics, versions, model names by role
-      conditions.json                fitted condition statistics (conditional families)
+      conditions.json                the fitted condition, tagged with its kind (conditional families)
       training_log.csv, tensorboard/ one row per epoch; TensorBoard event files
       <model>.keras                  Keras format: keras.saving.load_model(path, safe_mode=True)
       <model>/                       SavedModel: tf.saved_model.load, TF Serving (serving_default)
@@ -28,10 +28,10 @@ from pathlib import Path
 import keras
 
 import cvae_tf.models.layers  # noqa: F401  (registers the custom layers before any load)
+from cvae_tf.conditions import CONDITIONS, load_condition  # noqa: F401  (CONDITIONS: the file's name)
 from cvae_tf.errors import RunError
 
 MANIFEST = "manifest.json"
-CONDITIONS = "conditions.json"
 
 
 @contextlib.contextmanager
@@ -68,19 +68,19 @@ def atomic_file(target: str | Path):
         temporary.unlink(missing_ok=True)
 
 
-def write_run(output_dir, models: dict[str, keras.Model], manifest: dict, json_files=None, copy=None) -> Path:
+def write_run(output_dir, models: dict[str, keras.Model], manifest: dict, condition=None, copy=None) -> Path:
     """Save ``models`` (role → model) in both formats with ``manifest`` into ``output_dir``, atomically.
 
-    ``json_files`` maps file names to JSON-ready data; ``copy`` maps names to existing files or
-    folders to bring along (logs).
+    ``condition`` (a ``Condition``) saves itself beside them; ``copy`` maps names to existing
+    files or folders to bring along (logs).
     """
     output_dir = Path(output_dir)
     with atomic_folder(output_dir) as folder:
         for model in models.values():
             model.save(folder / f"{model.name}.keras")
             model.export(folder / model.name, format="tf_saved_model", verbose=False)
-        for name, data in (json_files or {}).items():
-            (folder / name).write_text(json.dumps(data, indent=2))
+        if condition is not None:
+            condition.save(folder)
         for name, source in (copy or {}).items():
             source = Path(source)
             if source.is_dir():
@@ -141,10 +141,15 @@ class SavedRun:
 
     @cached_property
     def condition(self):
-        from cvae_tf.conditions import WhiteRatioCondition
+        """The saved ``Condition`` (loaded by its kind tag), or None for an unconditional run."""
+        return load_condition(self.path)
 
-        path = self.path / CONDITIONS
-        return WhiteRatioCondition.load(path) if path.exists() else None
+    @property
+    def family(self):
+        """The run's family (a manifest naming a former family name loads under the new one)."""
+        from cvae_tf.families import get_family
+
+        return get_family(self.manifest.get("family", "mnist_cvae"), where=f"{self.path}/{MANIFEST}: family")
 
     @property
     def latent_dim(self) -> int:

@@ -1,4 +1,5 @@
-"""Training machinery shared by every VAE family: the trainer model and its callbacks."""
+"""Training machinery of the VAE families (the trainer model and its loss switch) and the
+callbacks that every family's run uses (NaN guard, learning-rate log)."""
 
 from __future__ import annotations
 
@@ -15,19 +16,30 @@ class VAETrainer(keras.Model):
     """Trains a functional encoder / decoder pair as a (conditional) VAE.
 
     Batches are dicts: ``image`` plus the encoder's other inputs (e.g. ``condition``), which the
-    decoder receives too. The loss per image is ``mse + kl + grey_weight · grey_on · grey``;
-    ``grey_on`` is a non-trainable variable that ``GreyLossSwitch`` sets at each epoch's start.
-    Validation (``test_step``) always scores the full objective, grey term included, so that
-    "best epoch" compares like with like before and after the switch.
+    decoder receives too. The loss per image is ``mse + kl + weight · on · sharpness``, where the
+    sharpness term is the family's (the digits' grey loss by default) and ``sharpness_on`` a
+    non-trainable variable that ``SharpnessSwitch`` sets at each epoch's start. Validation
+    (``test_step``) always scores the full objective, sharpness term included, so that "best
+    epoch" compares like with like before and after the switch.
     """
 
-    def __init__(self, encoder: keras.Model, decoder: keras.Model, grey_weight: float = 1.0, **kwargs):
+    def __init__(
+        self,
+        encoder: keras.Model,
+        decoder: keras.Model,
+        grey_weight: float = 1.0,
+        sharpness_loss=grey_loss,
+        sharpness_name: str = "grey",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.grey_weight = float(grey_weight)
-        self.grey_on = keras.Variable(0.0, trainable=False, name="grey_on")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "mse", "kl", "grey")}
+        self.sharpness_loss, self.sharpness_name = sharpness_loss, sharpness_name
+        self.sharpness_on = keras.Variable(0.0, trainable=False, name="sharpness_on")
+        names = ("loss", "mse", "kl", sharpness_name)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = encoder.built and decoder.built  # functional parts arrive built
 
     @property
@@ -48,13 +60,14 @@ class VAETrainer(keras.Model):
         return {
             "mse": mse_sum(inputs["image"], reconstruction),
             "kl": kl_divergence(encoded["z_mean"], encoded["z_log_var"]),
-            "grey": grey_loss(reconstruction),
+            self.sharpness_name: self.sharpness_loss(reconstruction, inputs["image"]),
         }
 
     def train_step(self, data):
         with tf.GradientTape() as tape:
             terms = self.loss_terms(data, training=True)
-            per_image = terms["mse"] + terms["kl"] + self.grey_weight * self.grey_on * terms["grey"]
+            sharpness = self.grey_weight * self.sharpness_on * terms[self.sharpness_name]
+            per_image = terms["mse"] + terms["kl"] + sharpness
             # Gradients are summed over replicas, so each replica contributes its share of the mean.
             scaled = ops.mean(per_image) / tf.distribute.get_strategy().num_replicas_in_sync
         gradients = tape.gradient(scaled, self.trainable_weights)
@@ -63,7 +76,7 @@ class VAETrainer(keras.Model):
 
     def test_step(self, data):
         terms = self.loss_terms(data, training=False)
-        return self._record(terms["mse"] + terms["kl"] + self.grey_weight * terms["grey"], terms)
+        return self._record(terms["mse"] + terms["kl"] + self.grey_weight * terms[self.sharpness_name], terms)
 
     def _record(self, per_image_loss, terms):
         # Per image, like the terms, so that loss = mse + kl + k·grey holds for the epoch means too.
@@ -73,43 +86,44 @@ class VAETrainer(keras.Model):
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
-class GreyLossSwitch(keras.callbacks.Callback):
-    """Turns the grey loss on from epoch ``start_epoch`` (1-based; ``None`` = never).
+class SharpnessSwitch(keras.callbacks.Callback):
+    """Turns the sharpness term (the digits' grey loss) on from epoch ``start_epoch`` (1-based; ``None`` = never).
 
     Switched on from the first epoch the decoder tends to collapse to all-black images, so the
     default waits one epoch. The state follows from the epoch number alone, so a resumed run
-    is in the right state whatever epoch it resumes at.
+    is in the right state whatever epoch it resumes at. Logged as ``<name>_on``.
     """
 
-    def __init__(self, start_epoch: int | None = 2):
+    def __init__(self, start_epoch: int | None = 2, name: str = "grey"):
         super().__init__()
-        self.start_epoch = start_epoch
+        self.start_epoch, self.name = start_epoch, name
 
     def is_on(self, epoch_index: int) -> bool:
         return self.start_epoch is not None and epoch_index + 1 >= self.start_epoch
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.model.grey_on.assign(1.0 if self.is_on(epoch) else 0.0)
+        self.model.sharpness_on.assign(1.0 if self.is_on(epoch) else 0.0)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["grey_on"] = float(self.is_on(epoch))
+            logs[f"{self.name}_on"] = float(self.is_on(epoch))
 
 
 class StopOnNaN(keras.callbacks.Callback):
-    """Stops with an error that says where the loss stopped being finite.
+    """Stops with an error that says which loss stopped being finite, and where.
 
     Unlike ``TerminateOnNaN`` it raises, so no model is saved from broken weights; the last
-    completed epoch stays in the backup for a resume (e.g. with a lower learning rate).
+    completed epoch stays in the backup for a resume (e.g. with a lower learning rate). Every
+    logged loss is watched, so a two-model trainer (``d_loss``, ``g_loss``) is guarded too.
     """
 
     def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            raise FloatingPointError(
-                f"the training loss became {float(loss)} at epoch {self.epoch + 1}, batch {batch + 1}; "
-                "the last completed epoch is kept for --resume; try a lower learning rate"
-            )
+        for name, value in (logs or {}).items():
+            if "loss" in name and not math.isfinite(float(value)):
+                raise FloatingPointError(
+                    f"the training {name.replace('_', ' ')} became {float(value)} at epoch {self.epoch + 1}, "
+                    f"batch {batch + 1}; the last completed epoch is kept for --resume; try a lower learning rate"
+                )
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -119,5 +133,14 @@ class LogLearningRate(keras.callbacks.Callback):
     """Adds the learning rate at each epoch's end to the logs (CSV, TensorBoard, history)."""
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        optimizer = getattr(self.model, "optimizer", None)
+        if logs is not None and optimizer is not None:
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+
+def learning_rate(training, steps_per_epoch: int | None):
+    """The configured rate, or its cosine decay to 0 over the run (a function of the optimizer's
+    step count, which ``BackupAndRestore`` restores on resume)."""
+    if training.lr_schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(training.learning_rate, training.epochs * (steps_per_epoch or 1))
+    return training.learning_rate

@@ -1,7 +1,9 @@
+import json
+
 import numpy as np
 import pytest
 
-from cvae_tf.conditions import WhiteRatioCondition, condition_vectors, white_ratio
+from cvae_tf.conditions import WhiteRatioCondition, condition_vectors, load_condition, white_ratio
 from cvae_tf.errors import DataError
 
 
@@ -34,8 +36,10 @@ def test_condition_vectors_and_round_trip(tmp_path, digits):
     vectors = condition.encode(images, labels)
     assert vectors.shape == (40, 11) and vectors.dtype == np.float32
     np.testing.assert_array_equal(vectors[:, :10].argmax(1), labels)
-    condition.save(tmp_path / "conditions.json")
-    again = WhiteRatioCondition.load(tmp_path / "conditions.json")
+    condition.save(tmp_path)
+    assert json.loads((tmp_path / "conditions.json").read_text())["kind"] == "white_ratio"
+    again = load_condition(tmp_path)
+    assert isinstance(again, WhiteRatioCondition)
     np.testing.assert_array_equal(again.mean, condition.mean)
     np.testing.assert_array_equal(again.std, condition.std)
     np.testing.assert_array_equal(condition_vectors([7, 1], [-1.0, 0.5])[:, 10], [-1.0, 0.5])
@@ -49,3 +53,25 @@ def test_bad_labels_and_values_are_named(digits):
         condition_vectors([3], 1.5)
     with pytest.raises(DataError, match=r"no training images of digit\(s\) \[9\]"):
         WhiteRatioCondition.fit(images[labels != 9], labels[labels != 9])
+
+
+def test_an_untagged_conditions_file_of_an_older_run_loads_as_the_white_ratio(tmp_path, digits):
+    condition = WhiteRatioCondition.fit(*digits)
+    (tmp_path / "conditions.json").write_text(json.dumps(condition.to_dict()))
+    np.testing.assert_array_equal(load_condition(tmp_path).std, condition.std)
+
+
+def test_named_values_make_vectors_and_out_of_range_values_are_named(digits):
+    condition = WhiteRatioCondition.fit(*digits)
+    vectors = condition.vectors(3, digit=[1, 2, 3], white=0.5)
+    np.testing.assert_array_equal(vectors[:, :10].argmax(1), [1, 2, 3])
+    np.testing.assert_allclose(vectors[:, 10], 0.5)
+    np.testing.assert_allclose(condition.vectors(2, digit=4)[:, [4, 10]], [[1, 0], [1, 0]])  # white defaults to 0
+    with pytest.raises(ValueError, match="needs 'digit'"):
+        condition.vectors(1, white=0.5)
+    with pytest.raises(ValueError, match=r"white = \[2.0\] out of range; expected -1 … 1"):
+        condition.vectors(1, digit=1, white=2.0)
+    with pytest.raises(ValueError, match=r"digit = \[2.5\] out of range; expected whole numbers 0 … 9"):
+        condition.vectors(1, digit=2.5)
+    with pytest.raises(ValueError, match=r"unknown condition field\(s\) \['hue'\]"):
+        condition.vectors(1, hue=0.3)

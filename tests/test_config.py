@@ -47,9 +47,10 @@ def test_cli_trains_from_a_config_file_alone(tmp_path):
         "model:\n  family: mnist_vae\n  latent_dim: 4\n  filters: [8, 16]\n  dense_units: 32\n"
         "training:\n  epochs: 1\n  batch_size: 256\n"
     )
-    assert main(["train", "--config", str(path), "--output", str(tmp_path / "run"), "--quiet"]) == 0
+    with pytest.warns(UserWarning, match="'mnist_vae' is now called 'conv_vae'"):  # the old name still loads
+        assert main(["train", "--config", str(path), "--output", str(tmp_path / "run"), "--quiet"]) == 0
     saved = SavedRun.open(tmp_path / "run").manifest["config"]
-    assert saved["model"]["family"] == "mnist_vae" and saved["model"]["latent_dim"] == 4
+    assert saved["model"]["family"] == "conv_vae" and saved["model"]["latent_dim"] == 4
     assert saved["training"]["grey_weight"] == 0.5  # every option not in the file has its default
 
 
@@ -61,4 +62,4 @@ def test_the_shipped_configs_load_and_the_mnist_one_is_the_defaults():
     mnist.data.source = RunConfig().data.source
     assert mnist == RunConfig()
     celeba = RunConfig.load(configs / "celeba_vae.yaml")
-    assert (celeba.data.format, celeba.data.channels, celeba.model.family) == ("images", 3, "mnist_vae")
+    assert (celeba.data.format, celeba.data.channels, celeba.model.family) == ("images", 3, "conv_vae")

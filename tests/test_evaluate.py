@@ -47,7 +47,7 @@ def test_a_vanilla_vae_run_is_judged_by_what_the_classifier_reads(tmp_path, samp
     from cvae_tf.saving import SavedRun
 
     config = tiny_config(epochs=1)
-    config.model.family = "mnist_vae"
+    config.model.family = "conv_vae"
     train(config, tmp_path / "vae", verbose=0)
     result = evaluate_run(SavedRun.open(tmp_path / "vae"), sample_data, Judge(sample_classifier[1]), per_class=10)
     assert "conditional_accuracy" not in result and "conditional_accuracy" not in result["summary"]

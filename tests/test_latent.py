@@ -116,7 +116,8 @@ def stub_model(conditional):
 
     def encode(inputs):
         mean_pixel = inputs["image"].reshape(len(inputs["image"]), -1).mean(axis=1)
-        return {"z_mean": np.stack([mean_pixel, np.zeros_like(mean_pixel)], axis=1)}
+        z_mean = np.stack([mean_pixel, np.zeros_like(mean_pixel)], axis=1)
+        return {"z_mean": z_mean, "z_log_var": np.zeros_like(z_mean)}
 
     def decode(inputs):
         z = inputs["z"]

@@ -2,12 +2,22 @@ import keras
 import numpy as np
 import pytest
 
-from cvae_tf.config import ModelConfig
-from cvae_tf.models import Sampling, build_models
+from cvae_tf.config import RunConfig
+from cvae_tf.families import get_family
+from cvae_tf.models import Sampling
+
+
+def build_models(family="mnist_cvae", image_shape=(28, 28, 1), **model):
+    """The family's named models for its default config with ``model`` settings changed."""
+    config = RunConfig.for_family(family)
+    config.data.image_size, config.data.channels = list(image_shape[:2]), image_shape[2]
+    for key, value in model.items():
+        setattr(config.model, key, value)
+    return get_family(family).build_models(config)
 
 
 def test_named_models_with_named_inputs_and_outputs():
-    models = build_models(ModelConfig(latent_dim=12))
+    models = build_models(latent_dim=12)
     encoder, decoder, full = models["encoder"], models["decoder"], models["full"]
     assert (encoder.name, decoder.name, full.name) == ("cvae_encoder_model", "cvae_decoder_model", "cvae_model")
     assert {k: tuple(v.shape) for k, v in encoder.input.items()} == {
@@ -27,12 +37,12 @@ def test_named_models_with_named_inputs_and_outputs():
 
 
 def test_side_branch_is_optional_and_no_lambda_layers():
-    with_branch = build_models(ModelConfig())["encoder"]
-    without = build_models(ModelConfig(side_branch=False))["encoder"]
+    with_branch = build_models()["encoder"]
+    without = build_models(side_branch=False)["encoder"]
     assert "side_branch" in [layer.name for layer in with_branch.layers]
     assert "side_branch" not in [layer.name for layer in without.layers]
     assert with_branch.count_params() > without.count_params()
-    for model in build_models(ModelConfig()).values():
+    for model in build_models().values():
         assert not any(isinstance(layer, keras.layers.Lambda) for layer in model.layers)
 
 
@@ -47,7 +57,7 @@ def test_sampling_draws_around_the_mean_with_the_given_spread():
 
 
 def test_vanilla_vae_has_no_condition_and_takes_the_image_shape():
-    models = build_models(ModelConfig(family="mnist_vae", latent_dim=6), image_shape=(32, 32, 3))
+    models = build_models("conv_vae", (32, 32, 3), latent_dim=6)
     encoder, decoder, full = models["encoder"], models["decoder"], models["full"]
     assert (encoder.name, decoder.name, full.name) == ("vae_encoder_model", "vae_decoder_model", "vae_model")
     assert list(encoder.input) == ["image"] and list(decoder.input) == ["z"]
@@ -57,6 +67,6 @@ def test_vanilla_vae_has_no_condition_and_takes_the_image_shape():
 
 def test_unknown_family_and_indivisible_image_size_are_clear_errors():
     with pytest.raises(ValueError, match="model.family = 'gan'"):
-        build_models(ModelConfig(family="gan"))
+        build_models("gan")
     with pytest.raises(ValueError, match="30x30 must be divisible by 2\\^len\\(filters\\) = 4"):
-        build_models(ModelConfig(), image_shape=(30, 30, 1))
+        build_models(image_shape=(30, 30, 1))

@@ -107,7 +107,7 @@ def test_health_and_models_list_kinds_schemas_and_latent_sizes(client):
     assert schema == {"digit": ("integer", 0, 9), "white": ("number", -1, 1)}
     assert len(set(digits["directions"])) == 4 and all(0 <= i < 8 for i in digits["directions"])
     assert (plain["kind"], plain["conditional"], plain["conditions"], plain["latent_dim"]) == (
-        "mnist_vae",
+        "conv_vae",  # the run's manifest says mnist_vae: an old name loads under the new one
         False,
         [],
         2,
@@ -214,7 +214,7 @@ def test_reconstruct_predicts_the_class_when_not_given_and_inverts_dark_ink_on_p
 def test_reconstruct_with_an_unconditional_model(client, real_digit):
     files = {"file": ("three.png", real_digit[0])}
     answer = client.post("/reconstruct", files=files, data={"model": "plain", "format": "json"})
-    assert answer.status_code == 200 and answer.json()["digit"] is None
+    assert answer.status_code == 200 and "digit" not in answer.json()
     refused = client.post("/reconstruct", files=files, data={"model": "plain", "as_digit": "5"})
     assert refused.status_code == 400 and "unconditional" in refused.json()["detail"]
 

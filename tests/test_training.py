@@ -40,7 +40,7 @@ class Interrupt(keras.callbacks.Callback):
 class FirstEpoch(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.seen = getattr(self, "seen", [])
-        self.seen.append((epoch, float(self.model.grey_on.numpy()), int(self.model.optimizer.iterations.numpy())))
+        self.seen.append((epoch, float(self.model.sharpness_on.numpy()), int(self.model.optimizer.iterations.numpy())))
 
 
 def test_an_interrupted_run_resumes_at_the_right_epoch(tmp_path):
@@ -88,7 +88,7 @@ def test_mirrored_strategy_on_two_devices_matches_one_device(digits):
         models, trainer = build_trainer(config, strategy)
         with strategy.scope():  # plain SGD: Adam would hide a gradient scaled by the replica count
             trainer.compile(optimizer=keras.optimizers.SGD(0.01))
-        trainer.grey_on.assign(1.0)
+        trainer.sharpness_on.assign(1.0)
         dataset = tf.data.Dataset.from_tensors(batch)
         # sampling noise differs per replica, so compare the deterministic path: z = z_mean
         for model in models.values():
@@ -117,7 +117,7 @@ def test_the_vanilla_vae_trains_and_saves_with_the_same_machinery(tmp_path):
     from cvae_tf.generate import write_test_output
 
     config = tiny_config(epochs=2)
-    config.model.family = "mnist_vae"
+    config.model.family = "conv_vae"
     train(config, tmp_path / "vae", verbose=0)
     run = SavedRun.open(tmp_path / "vae")
     assert run.manifest["models"] == {
@@ -142,7 +142,7 @@ def test_a_vae_trains_on_a_folder_of_colour_images(tmp_path):
         pixels = (rng.random((20, 24, 3)) * 255).astype(np.uint8)
         Image.fromarray(pixels).save(faces / f"face_{index:02d}.png")
     config = tiny_config(epochs=1)
-    config.model.family = "mnist_vae"
+    config.model.family = "conv_vae"
     config.data.format, config.data.source = "images", str(faces)
     config.data.image_size, config.data.channels = [16, 16], 3
     config.training.batch_size = 8

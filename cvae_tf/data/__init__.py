@@ -10,6 +10,7 @@ from cvae_tf.data.mnist import (
     load_mnist_sample,
 )
 from cvae_tf.data.pipeline import make_dataset
+from cvae_tf.data.sources import load_data, register_format
 
 
 def held_out(data):
@@ -20,6 +21,7 @@ def held_out(data):
 __all__ = [
     "ImageFolderData",
     "held_out",
+    "load_data",
     "load_image_folder",
     "MnistData",
     "load_mnist",
@@ -28,4 +30,5 @@ __all__ = [
     "load_mnist_keras",
     "load_mnist_sample",
     "make_dataset",
+    "register_format",
 ]

@@ -33,25 +33,3 @@ def build_classifier(name="classify_nums", augment=True) -> keras.Model:
 def feature_model(classifier: keras.Model) -> keras.Model:
     """The classifier up to its ``features`` layer."""
     return keras.Model(classifier.input, classifier.get_layer("features").output, name="classify_nums_features")
-
-
-def train_classifier(data, epochs=6, batch_size=128, seed=0, verbose="auto") -> keras.Model:
-    """Fit ``classify_nums`` on ``data.train`` (an ``MnistData``), validating on ``data.val``.
-
-    The learning rate decays to zero over the run (cosine), which settles the last epochs.
-    """
-    from cvae_tf.data import make_dataset
-
-    keras.utils.set_random_seed(seed)
-
-    def batches(split, shuffle):
-        return make_dataset(split.images, labels=split.labels, batch_size=batch_size, shuffle=shuffle, seed=seed)
-
-    train = batches(data.train, True)
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3, epochs * int(train.cardinality()))
-    classifier = build_classifier()
-    classifier.compile(
-        optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
-    classifier.fit(train, validation_data=batches(data.val, False), epochs=epochs, verbose=verbose, shuffle=False)
-    return classifier

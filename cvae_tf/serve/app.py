@@ -1,7 +1,8 @@
 """The FastAPI app: routes over the model registry, and the explorer page at ``/``.
 
 Routes are plain ``def`` functions, so FastAPI runs them in its thread pool; the models'
-``tf.function`` calls are safe to run there side by side.
+``tf.function`` calls are safe to run there side by side. Every 4xx a route can answer is
+listed in the OpenAPI schema with its meaning.
 """
 
 from __future__ import annotations
@@ -18,21 +19,38 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from cvae_tf import __version__
-from cvae_tf.serve.images import png_grid, read_digit
+from cvae_tf.serve.images import png_grid, read_image
 from cvae_tf.serve.limits import DEFAULT_MAX_BODY, BodyLimit
-from cvae_tf.serve.registry import RequestError, load_models
-from cvae_tf.serve.schemas import GenerateRequest, GenerateResponse, ModelInfo, ReconstructResponse
+from cvae_tf.serve.registry import RequestError, ServedGenerator, ServedTranslator, load_models
+from cvae_tf.serve.schemas import GenerateResponse, ModelInfo, ReconstructResponse, generate_request
 
 STATIC = Path(__file__).parent / "static"
+PNG = {"content": {"image/png": {}}}
+
+
+def errors(*codes: int) -> dict:
+    """OpenAPI ``responses`` for the 4xx answers a route gives, each with a ``detail`` body."""
+    meaning = {
+        400: "the model cannot answer this request (a missing or unknown condition, a z of the wrong size)",
+        404: "no model of that name is served",
+        413: "the body or the uploaded picture is too large",
+        415: "the upload is not an image",
+        422: "a field is missing, of the wrong type or out of range",
+    }
+    detail = {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}
+    return {code: {"description": meaning[code], "content": detail} for code in codes}
 
 
 def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     """An app serving every run under ``models_dir`` (or that one run), loaded now, once."""
     models = load_models(models_dir)
+    generators = {name: model for name, model in models.items() if isinstance(model, ServedGenerator)}
+    GenerateRequest = generate_request([field for model in generators.values() for field in model.fields])
     app = FastAPI(
         title="cvae_tf",
         version=__version__,
-        description="Draw digits with the saved C-VAE / VAE runs. The page at / explores them with sliders.",
+        description="Draw with the saved C-VAE / VAE runs, translate sketches with pix2pix runs. "
+        "The page at / builds its controls from GET /models.",
     )
     app.state.models = models
     app.add_middleware(BodyLimit, limit=max_body)
@@ -45,13 +63,16 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, err: RequestValidationError):
         """FastAPI's 422, but an input that JSON cannot hold (NaN, Infinity) is echoed as text, not a 500."""
-        errors = [{**error, "input": _json_safe(error.get("input"))} for error in jsonable_encoder(err.errors())]
-        return JSONResponse({"detail": errors}, status_code=422)
+        details = [{**error, "input": _json_safe(error.get("input"))} for error in jsonable_encoder(err.errors())]
+        return JSONResponse({"detail": details}, status_code=422)
 
-    def lookup(name: str):
+    def lookup(name: str, kind: type):
         if name not in models:
             raise HTTPException(404, f"unknown model {name!r}; known models: {', '.join(sorted(models))}")
-        return models[name]
+        model = models[name]
+        if not isinstance(model, kind):
+            raise RequestError(f"model {name!r} ({model.kind}) does not answer this route; it takes {model.routes}")
+        return model
 
     @app.get("/", include_in_schema=False)
     def page():
@@ -65,44 +86,58 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
     def list_models() -> list[ModelInfo]:
         return [ModelInfo(**model.describe()) for model in models.values()]
 
-    @app.post("/generate", response_model=GenerateResponse, responses={200: {"content": {"image/png": {}}}})
+    @app.post("/generate", response_model=GenerateResponse, responses={200: PNG, **errors(400, 404, 413, 422)})
     def generate(request: GenerateRequest):
-        model = lookup(request.model)
-        images, z = model.generate(request.n, request.seed, request.z, request.digit, request.white)
+        model = lookup(request.model, ServedGenerator)
+        images, z = model.generate(request.n, request.seed, request.z, request.values())
         if request.format == "png":
             return Response(png_grid(images, request.columns), media_type="image/png")
+        used = {name: value for name, value in request.values().items() if value is not None}
+        conditions = {field.name: used.get(field.name, field.default) for field in model.fields}
         return GenerateResponse(
             model=model.name,
             kind=model.kind,
-            digit=request.digit,
             seed=request.seed,
-            white=None if request.digit is None else (request.white or 0.0),
+            conditions=conditions,
             z=np.round(z, 5).tolist(),
             images=np.round(images, 4).tolist(),
+            **conditions,
         )
 
-    @app.post("/reconstruct", response_model=ReconstructResponse, responses={200: {"content": {"image/png": {}}}})
+    @app.post(
+        "/reconstruct", response_model=ReconstructResponse, responses={200: PNG, **errors(400, 404, 413, 415, 422)}
+    )
     def reconstruct(
-        file: UploadFile = File(
-            description="a picture of one digit (PNG, JPEG, …); dark ink on light paper is inverted"
-        ),
+        file: UploadFile = File(description="a picture (PNG, JPEG, …); a greyscale model's convention is applied"),
         model: str = Form(min_length=1, max_length=200),
         digit: int | None = Form(None, ge=0, le=9, description="the upload's own class; predicted if left out"),
-        as_digit: int | None = Form(None, ge=0, le=9, description="also re-draw the upload's style as this digit"),
+        as_digit: int | None = Form(None, ge=0, le=9, description="also re-draw the upload's style as this class"),
         format: Literal["png", "json"] = Form("png"),
     ):
-        served = lookup(model)
-        image = read_digit(file.file.read(), file.filename or "upload")
+        served = lookup(model, ServedGenerator)
+        image = read_image(file.file.read(), file.filename or "upload", served.image_shape, background="black")
         result = served.reconstruct(image, digit, as_digit)
         if format == "png":
             row = [image, result["reconstruction"]] + ([result["redrawn"]] if "redrawn" in result else [])
-            headers = (
-                {"X-Digit": str(result["digit"]), "X-Digit-Source": result["digit_source"]} if "digit" in result else {}
-            )
+            field = served.class_field
+            headers = {}
+            if field is not None:
+                headers = {f"X-{field.name.title()}": str(result[field.name])}
+                headers[f"X-{field.name.title()}-Source"] = result[f"{field.name}_source"]
             return Response(png_grid(np.stack(row)), media_type="image/png", headers=headers)
         arrays = {key: np.round(result[key], 4).tolist() for key in ("reconstruction", "redrawn") if key in result}
         scalars = {key: value for key, value in result.items() if key not in arrays}
         return ReconstructResponse(model=served.name, input=np.round(image, 4).tolist(), **arrays, **scalars)
+
+    @app.post("/translate", responses={200: PNG, **errors(400, 404, 413, 415, 422)}, response_class=Response)
+    def translate(
+        file: UploadFile = File(description="a sketch: dark strokes on white (a light-on-dark drawing is inverted)"),
+        model: str = Form(min_length=1, max_length=200),
+    ):
+        served = lookup(model, ServedTranslator)
+        height, width = served.describe()["image_shape"]
+        sketch = read_image(file.file.read(), file.filename or "upload", (height, width, 1), background="white")
+        return Response(png_grid(served.translate(sketch)[None]), media_type="image/png")
 
     return app
 

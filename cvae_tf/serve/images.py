@@ -1,4 +1,4 @@
-"""Pixels in and out of the server: PNG grids of generated digits, uploads read as MNIST digits."""
+"""Pixels in and out of the server: PNG grids of generated images, uploads read as a model's input."""
 
 from __future__ import annotations
 
@@ -8,19 +8,22 @@ import math
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from cvae_tf.serve.registry import IMAGE_SHAPE, RequestError
+from cvae_tf.serve.registry import RequestError
 
 MAX_UPLOAD_SIDE = 4096
 
 
 def png_grid(images: np.ndarray, columns: int = 16, scale: int = 1) -> bytes:
-    """A PNG of ``images`` (N, H, W) in [0, 1] in rows of ``columns``, each pixel ``scale``×``scale``."""
-    n, height, width = images.shape
+    """A PNG of ``images`` (N, H, W) greyscale or (N, H, W, 3) colour in [0, 1], in rows of ``columns``."""
+    images = np.asarray(images, np.float32)
+    n, height, width = images.shape[:3]
+    channels = images.shape[3:]
     columns = max(1, min(columns, n))
     rows = math.ceil(n / columns)
-    padded = np.zeros((rows * columns, height, width), np.float32)
+    padded = np.zeros((rows * columns, height, width, *channels), np.float32)
     padded[:n] = images
-    grid = padded.reshape(rows, columns, height, width).transpose(0, 2, 1, 3).reshape(rows * height, columns * width)
+    grid = padded.reshape(rows, columns, height, width, *channels).swapaxes(1, 2)
+    grid = grid.reshape(rows * height, columns * width, *channels)
     picture = Image.fromarray(np.round(np.clip(grid, 0, 1) * 255).astype(np.uint8))
     if scale > 1:
         picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
@@ -29,13 +32,8 @@ def png_grid(images: np.ndarray, columns: int = 16, scale: int = 1) -> bytes:
     return buffer.getvalue()
 
 
-def read_digit(data: bytes, filename: str = "upload") -> np.ndarray:
-    """An uploaded picture as an MNIST-like digit (28, 28) in [0, 1]: white strokes on black.
-
-    Any format Pillow reads; transparency counts as white paper; a picture that is mostly
-    light (dark ink on paper) is inverted; the whole picture is scaled into 28×28, centred,
-    padded with black.
-    """
+def open_upload(data: bytes, filename: str = "upload") -> Image.Image:
+    """An uploaded picture, transparency composited onto white paper; a 413 / 415 naming the file otherwise."""
     try:
         picture = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
@@ -51,10 +49,34 @@ def read_digit(data: bytes, filename: str = "upload") -> np.ndarray:
     try:
         if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
             picture = Image.alpha_composite(Image.new("RGBA", picture.size, "white"), picture.convert("RGBA"))
-        grey = picture.convert("L")
+        picture.load()
+        return picture.convert("RGB")
     except (OSError, ValueError) as err:
         raise RequestError(f"{filename!r} could not be decoded as an image: {err}", status=415) from None
-    if np.asarray(grey).mean() > 127:
+
+
+def read_image(data: bytes, filename: str, shape, background: str | None = None) -> np.ndarray:
+    """An upload as a model input of ``shape`` (H, W, C) in [0, 1]: (H, W) for one channel, else (H, W, 3).
+
+    ``background`` is the convention of the model's greyscale inputs: "black" (MNIST: white
+    strokes on black; dark ink on paper is inverted) or "white" (sketches: dark strokes on
+    white; a light-on-dark drawing is inverted). Greyscale pictures are scaled whole into the
+    frame and padded with the background; colour pictures are centre-cropped and resized.
+    """
+    height, width, channels = shape
+    picture = open_upload(data, filename)
+    if channels == 3:
+        fitted = ImageOps.fit(picture, (width, height), method=Image.Resampling.LANCZOS)
+        return np.asarray(fitted, np.float32) / 255.0
+    grey = picture.convert("L")
+    light = np.asarray(grey).mean() > 127
+    if background is not None and light != (background == "white"):
         grey = ImageOps.invert(grey)
-    grey = ImageOps.pad(grey, IMAGE_SHAPE[::-1], method=Image.Resampling.LANCZOS, color=0)
+    fill = 255 if background == "white" else 0
+    grey = ImageOps.pad(grey, (width, height), method=Image.Resampling.LANCZOS, color=fill)
     return np.asarray(grey, np.float32) / 255.0
+
+
+def read_digit(data: bytes, filename: str = "upload") -> np.ndarray:
+    """An uploaded picture as an MNIST-like digit (28, 28) in [0, 1]: white strokes on black."""
+    return read_image(data, filename, (28, 28, 1), background="black")

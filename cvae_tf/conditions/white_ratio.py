@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
+from cvae_tf.conditions.base import Condition, ConditionField, register_condition
 from cvae_tf.errors import DataError
 
 NUM_CLASSES = 10
@@ -27,12 +29,22 @@ def white_ratio(images: np.ndarray) -> np.ndarray:
     return images.reshape(len(images), -1).mean(axis=1, dtype=np.float64) / scale
 
 
-@dataclass(frozen=True)
-class WhiteRatioCondition:
+DIGIT = ConditionField("digit", "integer", 0, NUM_CLASSES - 1, None, "the digit to draw")
+WHITE = ConditionField("white", "number", -1.0, 1.0, 0.0, "stroke thickness for that digit: -1 thin … 1 bold")
+
+
+@register_condition
+@dataclass(frozen=True, eq=False)
+class WhiteRatioCondition(Condition):
     """Per-digit statistics of the white ratio, fitted on the training split and saved with the model."""
 
     mean: np.ndarray  # μ_d, shape (10,)
     std: np.ndarray  # σ_d, shape (10,)
+
+    kind: ClassVar[str] = "white_ratio"
+    fields: ClassVar[tuple] = (DIGIT, WHITE)
+    class_field: ClassVar[str] = "digit"
+    size: ClassVar[int] = CONDITION_SIZE
 
     @classmethod
     def fit(cls, images: np.ndarray, labels: np.ndarray) -> "WhiteRatioCondition":
@@ -60,22 +72,34 @@ class WhiteRatioCondition:
         """Condition vectors (N, 11) of real images: one-hot digit, then c."""
         return condition_vectors(labels, self.white_value(images, labels))
 
+    def of_images(self, images, labels=None) -> np.ndarray:
+        if labels is None:
+            raise ValueError("a digit's condition needs its label (the digit); pass labels")
+        return self.encode(images, labels)
+
+    def values_of(self, images, labels=None) -> dict:
+        return {"digit": _checked_labels(labels), "white": self.white_value(images, labels)}
+
+    def vectors(self, n: int, **values) -> np.ndarray:
+        values = self.checked_values(n, values)
+        return condition_vectors(values["digit"], values["white"])
+
     def to_dict(self) -> dict:
         return {"mean": self.mean.tolist(), "std": self.std.tolist()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "WhiteRatioCondition":
+    def from_dict(cls, data: dict, folder=None) -> "WhiteRatioCondition":
         mean, std = np.asarray(data["mean"], float), np.asarray(data["std"], float)
         if mean.shape != (NUM_CLASSES,) or std.shape != (NUM_CLASSES,):
             raise DataError(f"white-ratio statistics of shape {mean.shape}/{std.shape}; expected (10,) each")
         return cls(mean=mean, std=std)
 
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2))
-
     @classmethod
     def load(cls, path: str | Path) -> "WhiteRatioCondition":
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        """From a ``conditions.json`` file (tagged or, as runs saved before tags, untagged)."""
+        data = json.loads(Path(path).read_text())
+        data.pop("kind", None)
+        return cls.from_dict(data)
 
 
 def condition_vectors(labels, white=0.0) -> np.ndarray:

@@ -1,0 +1,104 @@
+"""The convolutional VAE families: the MNIST C-VAE (digit + white ratio) and the vanilla VAE.
+
+Both use the same encoder / decoder (``cvae_tf.models.conv_vae``), the same trainer
+(``VAETrainer``: MSE-sum + KL + a sharpness term) and the same switch that turns the sharpness
+term on from a given epoch. The C-VAE adds its fitted ``WhiteRatioCondition``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import keras
+
+from cvae_tf.conditions import CONDITION_SIZE, WhiteRatioCondition
+from cvae_tf.config import ModelSection, TrainingSection, nullable
+from cvae_tf.data import make_dataset
+from cvae_tf.families.base import Family, Prepared, register_family
+from cvae_tf.models import conv_vae
+from cvae_tf.training import SharpnessSwitch, VAETrainer, learning_rate
+
+
+@dataclass
+class ConvVAEModelConfig(ModelSection):
+    latent_dim: int = 8  # chosen by evaluation: benchmarks/RESULTS.md
+    filters: list = field(default_factory=lambda: [16, 32])
+    dense_units: int = 256
+    side_branch: bool = True
+
+
+@dataclass
+class VAETrainingConfig(TrainingSection):
+    grey_weight: float = 0.5  # k, the weight of the sharpness term
+    grey_from_epoch: int | None = nullable(2)  # 1-based epoch that switches it on; None = never
+
+    @property
+    def objective_grey_weight(self) -> float:
+        """k as the objective counts it: 0 when the sharpness term is never switched on."""
+        return self.grey_weight if self.grey_from_epoch is not None else 0.0
+
+
+class ConvVAE(Family):
+    """The vanilla VAE on any images (digits, a folder of faces): ``vae_encoder_model`` …"""
+
+    name = "conv_vae"
+    aliases = ("vae",)
+    renamed_from = ("mnist_vae",)
+    model_config = ConvVAEModelConfig
+    training_config = VAETrainingConfig
+    description = "vanilla convolutional VAE (no condition)"
+    prefix: ClassVar[str] = "vae"
+    condition_size: ClassVar[int | None] = None
+
+    def fit_condition(self, config, data):
+        return None
+
+    def prepare(self, config, data) -> Prepared:
+        condition = self.fit_condition(config, data)
+
+        def batches(split, shuffle):
+            conditions = None if condition is None else condition.of_images(split.images, split.labels)
+            return make_dataset(split.images, conditions, config.training.batch_size, shuffle, config.training.seed)
+
+        return Prepared(batches(data.train, True), batches(data.val, False), condition)
+
+    def build_models(self, config) -> dict:
+        return conv_vae.build_models(config.model, config.data.image_shape, self.condition_size, self.prefix)
+
+    def build_trainer(self, config, models, steps_per_epoch=None):
+        training = config.training
+        trainer = VAETrainer(models["encoder"], models["decoder"], **self.loss_options(config))
+        optimizer = keras.optimizers.Adam(learning_rate(training, steps_per_epoch))
+        trainer.compile(optimizer=optimizer, jit_compile=training.jit_compile)
+        return trainer
+
+    def loss_options(self, config) -> dict:
+        """The trainer's sharpness term: the grey loss Σ y(1 − y), weighted by k."""
+        return {"grey_weight": config.training.objective_grey_weight}
+
+    def callbacks(self, config) -> list:
+        return [SharpnessSwitch(config.training.grey_from_epoch)]
+
+    def inference(self, run):
+        from cvae_tf.inference import LatentGenerator
+
+        return LatentGenerator.from_run(run)
+
+
+class MnistCVAE(ConvVAE):
+    """The digit C-VAE: condition = one-hot digit + per-digit normalised white ratio."""
+
+    name = "mnist_cvae"
+    aliases = ("mnist",)
+    renamed_from = ()
+    description = "MNIST C-VAE: a digit and its stroke thickness"
+    prefix = "cvae"
+    condition_size = CONDITION_SIZE
+
+    def fit_condition(self, config, data):
+        return WhiteRatioCondition.fit(data.train.images, data.train.labels)
+
+
+register_family(ConvVAE())
+register_family(MnistCVAE())
