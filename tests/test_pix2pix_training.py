@@ -1,0 +1,136 @@
+"""pix2pix training: the LSGAN / L1 losses, alternate updates, resume after interruption, mixed precision."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from cvae_tf.gan import Pix2PixTrainer, SampleGrid, l1, lsgan_d_loss, lsgan_g_loss
+from cvae_tf.models.pix2pix import build_discriminator, build_generator
+
+
+def make_trainer(**kwargs):
+    keras.utils.set_random_seed(0)
+    trainer = Pix2PixTrainer(
+        build_generator(base_filters=8, residual_blocks=1), build_discriminator(base_filters=8), **kwargs
+    )
+    # Eager: tracing the train step would cost more than these few tiny steps.
+    trainer.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5), run_eagerly=True)
+    return trainer
+
+
+def batches(count=8, size=32, batch_size=4):
+    rng = np.random.default_rng(0)
+    data = {
+        "sketch": rng.random((count, size, size, 1)).astype("float32"),
+        "image": rng.uniform(-1, 1, (count, size, size, 3)).astype("float32"),
+    }
+    return tf.data.Dataset.from_tensor_slices(data).batch(batch_size)
+
+
+def test_losses_match_hand_computed_values():
+    real = np.array([[0.5, 1.5], [1.0, -1.0]], "float32")
+    fake = np.array([[0.2, -0.4], [0.0, 0.6]], "float32")
+    expected_d = 0.5 * (np.mean((real - 1) ** 2) + np.mean(fake**2))
+    np.testing.assert_allclose(lsgan_d_loss(real, fake), expected_d, rtol=1e-6)
+    np.testing.assert_allclose(lsgan_g_loss(fake), np.mean((fake - 1) ** 2), rtol=1e-6)
+    np.testing.assert_allclose(l1(real, fake), np.mean(np.abs(real - fake)), rtol=1e-6)
+    assert float(lsgan_d_loss(np.ones(3), np.zeros(3))) == 0.0
+
+
+def weights(model):
+    return [np.array(v) for v in model.trainable_variables]
+
+
+def changed(before, model):
+    return [not np.array_equal(a, b) for a, b in zip(before, weights(model))]
+
+
+def test_each_step_updates_only_its_own_network():
+    trainer = make_trainer()
+    data = next(iter(batches()))
+    g_before, d_before = weights(trainer.generator), weights(trainer.discriminator)
+    trainer.d_step(data["sketch"], data["image"])
+    assert not any(changed(g_before, trainer.generator)) and all(changed(d_before, trainer.discriminator))
+    d_before = weights(trainer.discriminator)
+    trainer.g_step(data["sketch"], data["image"])
+    assert all(changed(g_before, trainer.generator)) and not any(changed(d_before, trainer.discriminator))
+
+
+def test_fit_reports_the_losses_and_evaluate_changes_nothing():
+    trainer = make_trainer()
+    history = trainer.fit(batches(), validation_data=batches(), epochs=1, verbose=0).history
+    for name in ("d_loss", "g_gan", "g_l1", "g_loss", "loss", "val_g_l1", "val_loss"):
+        assert np.isfinite(history[name][0]), name
+    assert history["loss"] == history["g_l1"]
+    np.testing.assert_allclose(history["g_loss"][0], history["g_gan"][0] + 10 * history["g_l1"][0], rtol=1e-5)
+    before = weights(trainer)
+    trainer.evaluate(batches(), verbose=0)
+    assert not any(changed(before, trainer))
+
+
+def test_l1_only_never_touches_the_discriminator():
+    trainer = make_trainer(l1_only=True)
+    before = weights(trainer.discriminator)
+    history = trainer.fit(batches(), epochs=1, verbose=0).history
+    assert not any(changed(before, trainer.discriminator))
+    assert history["g_gan"] == [0.0] and history["d_loss"] == [0.0]
+
+
+class Interrupt(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if self.params and self._epoch == 1:
+            raise KeyboardInterrupt
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+
+def test_backup_and_restore_resumes_both_optimizers(tmp_path):
+    backup = tmp_path / "backup"
+    trainer = make_trainer()
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(batches(), epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup), Interrupt()])
+    after_epoch_1 = weights(trainer.generator)  # the backup holds epoch 1's end; the interrupted batch is lost
+
+    resumed = make_trainer()  # a fresh process: new networks, new optimizers
+    history = resumed.fit(batches(), epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup)])
+    assert len(history.history["g_loss"]) == 2  # epochs 2 and 3 only
+    assert int(resumed.g_optimizer.iterations) == int(resumed.d_optimizer.iterations) == 3 * 2
+    assert not np.array_equal(after_epoch_1[0], weights(resumed.generator)[0])
+
+
+def test_backup_restores_optimizer_moments(tmp_path):
+    trainer = make_trainer()
+    trainer.fit(batches(), epochs=1, verbose=0)
+    trainer.save_weights(tmp_path / "state.weights.h5")
+    fresh = make_trainer()
+    fresh.load_weights(tmp_path / "state.weights.h5")
+    for optimizer in ("g_optimizer", "d_optimizer"):
+        for a, b in zip(getattr(trainer, optimizer).variables, getattr(fresh, optimizer).variables):
+            np.testing.assert_array_equal(np.array(a), np.array(b))
+
+
+def test_mixed_precision_trains_with_loss_scaling():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        trainer = make_trainer()
+        assert isinstance(trainer.g_optimizer, keras.optimizers.LossScaleOptimizer)
+        assert isinstance(trainer.d_optimizer, keras.optimizers.LossScaleOptimizer)
+        history = trainer.fit(batches(), epochs=1, verbose=0).history
+        assert all(np.isfinite(history[name][0]) for name in ("d_loss", "g_loss"))
+        assert trainer.generator.trainable_variables[0].dtype == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_sample_grid_writes_one_png_per_epoch(tmp_path):
+    from PIL import Image
+
+    data = next(iter(batches(count=3, batch_size=3)))
+    trainer = make_trainer()
+    grid = SampleGrid(data["sketch"], data["image"], tmp_path / "samples")
+    trainer.fit(batches(), epochs=2, verbose=0, callbacks=[grid])
+    pictures = sorted((tmp_path / "samples").glob("*.png"))
+    assert [p.name for p in pictures] == ["epoch_001.png", "epoch_002.png"]
+    assert Image.open(pictures[0]).size == (3 * 32, 3 * 32)
