@@ -152,7 +152,7 @@ def read_celeba_attributes(path: str | os.PathLike) -> pd.DataFrame:
     if len(bad):
         row, column = bad[0]
         raise DataError(
-            f"{path}, line {row + 3} ({rows[row][0]}), column {columns[column]}: value {values[row, column]!r}; "
+            f"{path}, line {row + 3} ({rows[row][0]}), column {columns[column]}: value {str(values[row, column])!r}; "
             "expected 1 or -1"
         )
     names = pd.Index([row[0] for row in rows], name="image")

@@ -1,0 +1,273 @@
+"""Face loaders on small synthetic CelebA folders and face folders made in tmp_path."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image, ImageDraw
+
+from cvae_tf.data import faces
+from cvae_tf.data.faces import condition_targets, load_celeba, load_face_folders
+from cvae_tf.errors import DataError
+
+ATTRIBUTES = [
+    "5_o_Clock_Shadow",
+    "Arched_Eyebrows",
+    "Attractive",
+    "Bags_Under_Eyes",
+    "Bald",
+    "Bangs",
+    "Big_Lips",
+    "Big_Nose",
+    "Black_Hair",
+    "Blond_Hair",
+    "Blurry",
+    "Brown_Hair",
+    "Bushy_Eyebrows",
+    "Chubby",
+    "Double_Chin",
+    "Eyeglasses",
+    "Goatee",
+    "Gray_Hair",
+    "Heavy_Makeup",
+    "High_Cheekbones",
+    "Male",
+    "Mouth_Slightly_Open",
+    "Mustache",
+    "Narrow_Eyes",
+    "No_Beard",
+    "Oval_Face",
+    "Pale_Skin",
+    "Pointy_Nose",
+    "Receding_Hairline",
+    "Rosy_Cheeks",
+    "Sideburns",
+    "Smiling",
+    "Straight_Hair",
+    "Wavy_Hair",
+    "Wearing_Earrings",
+    "Wearing_Hat",
+    "Wearing_Lipstick",
+    "Wearing_Necklace",
+    "Wearing_Necktie",
+    "Young",
+]
+
+
+def face(size, male: bool, seed: int) -> Image.Image:
+    """A synthetic "face": a disc, blue for men and red for women, on a grey background."""
+    width, height = size
+    image = Image.new("RGB", size, (128, 128, 128))
+    radius = width * (0.3 + 0.05 * (seed % 3))
+    box = (width / 2 - radius, height * 0.55 - radius, width / 2 + radius, height * 0.55 + radius)
+    ImageDraw.Draw(image).ellipse(box, fill=(40, 60, 220) if male else (220, 60, 40))
+    return image
+
+
+def attribute_rows(n: int) -> np.ndarray:
+    """Seeded 1 / -1 values, with Male alternating so both sexes are present."""
+    values = np.where(np.random.default_rng(0).random((n, len(ATTRIBUTES))) < 0.3, 1, -1)
+    values[:, ATTRIBUTES.index("Male")] = np.where(np.arange(n) % 2 == 0, 1, -1)
+    return values
+
+
+def write_attributes(path, names, values, count=None) -> None:
+    lines = [str(len(names) if count is None else count), " ".join(ATTRIBUTES) + " "]
+    lines += [f"{name} " + " ".join(f"{v:2d}" for v in row) for name, row in zip(names, values)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def make_celeba(root, n=20, size=(89, 109), folder="images"):
+    """A CelebA folder of ``n`` synthetic faces at ``size`` (width, height)."""
+    (root / folder).mkdir(parents=True)
+    names = [f"{i:06d}.jpg" for i in range(1, n + 1)]
+    values = attribute_rows(n)
+    for i, name in enumerate(names):
+        face(size, values[i, ATTRIBUTES.index("Male")] == 1, i).save(root / folder / name, quality=95)
+    write_attributes(root / faces.ATTRIBUTE_FILE, names, values)
+    return root
+
+
+def test_load_celeba_reads_both_resolutions_alike(tmp_path):
+    half = load_celeba(make_celeba(tmp_path / "half"), image_size=(32, 32), cache=False)
+    full = load_celeba(
+        make_celeba(tmp_path / "full", size=(178, 218), folder="img_align_celeba"), (32, 32), cache=False
+    )
+    for data in (half, full):
+        assert data.train.images.shape[1:] == (32, 32, 3) and data.train.images.dtype == np.uint8
+        assert (len(data.train), len(data.val), len(data.test)) == (16, 2, 2)
+        assert list(data.train.attributes.columns) == ATTRIBUTES
+        assert set(np.unique(data.train.attributes.to_numpy())) <= {0, 1}
+        assert list(data.train.targets.columns) == ["male", "hair", "mouth", "eyes"]
+    np.testing.assert_array_equal(half.test.names, full.test.names)
+    difference = np.abs(half.test.images.astype(int) - full.test.images.astype(int)).mean()
+    assert difference < 8  # the same crop of the same drawing at either resolution
+
+
+def test_load_celeba_male_matches_image_colour(tmp_path):
+    data = load_celeba(make_celeba(tmp_path), image_size=(16, 16), cache=False, val_fraction=0, test_fraction=0)
+    centre = data.train.images[:, 8, 8].astype(int)
+    is_blue = centre[:, 2] > centre[:, 0]
+    np.testing.assert_array_equal(is_blue, data.train.targets["male"].to_numpy() == 1)
+
+
+def test_official_partition_is_used(tmp_path):
+    root = make_celeba(tmp_path)
+    (root / faces.PARTITION_FILE).write_text(
+        "".join(f"{i:06d}.jpg {0 if i <= 14 else 1 if i <= 17 else 2}\n" for i in range(1, 21))
+    )
+    data = load_celeba(root, image_size=(16, 16), cache=False)
+    assert list(data.val.names) == ["000015.jpg", "000016.jpg", "000017.jpg"]
+    assert (len(data.train), len(data.test)) == (14, 3)
+
+
+def test_partition_without_an_image_is_an_error(tmp_path):
+    root = make_celeba(tmp_path)
+    (root / faces.PARTITION_FILE).write_text("000001.jpg 0\n")
+    with pytest.raises(DataError, match=r"list_eval_partition.txt: no split for 19 images"):
+        load_celeba(root, image_size=(16, 16), cache=False)
+
+
+def test_attribute_count_disagreeing_with_rows(tmp_path):
+    root = make_celeba(tmp_path)
+    write_attributes(root / faces.ATTRIBUTE_FILE, ["000001.jpg"], attribute_rows(1), count=5)
+    with pytest.raises(DataError, match=r"line 1: the count says 5 images but 1 rows follow"):
+        load_celeba(root, cache=False)
+
+
+def test_attribute_row_with_wrong_number_of_values(tmp_path):
+    root = make_celeba(tmp_path, n=2)
+    values = attribute_rows(2).tolist()
+    values[1] = values[1][:-1]
+    write_attributes(root / faces.ATTRIBUTE_FILE, ["000001.jpg", "000002.jpg"], values)
+    with pytest.raises(DataError, match=r"line 4: 40 fields; expected the image name and 40 values"):
+        load_celeba(root, cache=False)
+
+
+def test_attribute_value_other_than_plus_minus_one(tmp_path):
+    root = make_celeba(tmp_path, n=2)
+    values = attribute_rows(2)
+    values[1, ATTRIBUTES.index("Smiling")] = 0
+    write_attributes(root / faces.ATTRIBUTE_FILE, ["000001.jpg", "000002.jpg"], values)
+    with pytest.raises(DataError, match=r"line 4 \(000002.jpg\), column Smiling: value '0'; expected 1 or -1"):
+        load_celeba(root, cache=False)
+
+
+def test_missing_image_named_by_the_attribute_file(tmp_path):
+    root = make_celeba(tmp_path)
+    (root / "images" / "000007.jpg").unlink()
+    with pytest.raises(DataError, match=r"1 images named by .*list_attr_celeba.txt are missing:\n .*000007.jpg"):
+        load_celeba(root, cache=False)
+
+
+def test_unreadable_image(tmp_path):
+    root = make_celeba(tmp_path)
+    (root / "images" / "000003.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(DataError, match=r"1 of 20 images cannot be read:\n .*000003.jpg: not a readable image"):
+        load_celeba(root, cache=False)
+
+
+def test_no_image_folder(tmp_path):
+    root = make_celeba(tmp_path)
+    (root / "images").rename(root / "pictures")
+    with pytest.raises(FileNotFoundError, match=r"expected img_align_celeba/ or images/"):
+        load_celeba(root, cache=False)
+
+
+def test_second_load_reads_the_cache_not_the_jpegs(tmp_path, monkeypatch):
+    root, cache = make_celeba(tmp_path / "celeba"), tmp_path / "cache"
+    first = load_celeba(root, image_size=(24, 24), cache=cache)
+    assert len(list(cache.glob("*.npz"))) == 1 and not list(cache.glob("*.tmp"))
+
+    def fail(*args):
+        raise AssertionError("decoded a JPEG despite the cache")
+
+    monkeypatch.setattr(faces, "_decode", fail)
+    second = load_celeba(root, image_size=(24, 24), cache=cache)
+    np.testing.assert_array_equal(first.train.images, second.train.images)
+    with pytest.raises(AssertionError, match="despite the cache"):  # another size is another cache entry
+        load_celeba(root, image_size=(16, 16), cache=cache)
+
+
+def test_default_cache_folder_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("CVAE_TF_CACHE", str(tmp_path))
+    assert faces.default_cache_folder() == tmp_path / "faces"
+
+
+def test_condition_targets_mapping():
+    rows = [
+        {"Male": 1, "Black_Hair": 1, "Mouth_Slightly_Open": 1, "Smiling": 1},
+        {"Brown_Hair": 1, "Mouth_Slightly_Open": 1, "Narrow_Eyes": 1},
+        {"Blond_Hair": 1, "Gray_Hair": 1, "Smiling": 1, "Eyeglasses": 1},
+        {"Black_Hair": 1, "Blond_Hair": 1},
+        {},
+    ]
+    attributes = pd.DataFrame(rows, columns=ATTRIBUTES).fillna(0).astype(np.uint8)
+    targets = condition_targets(attributes)
+    expected = pd.DataFrame(
+        {
+            "male": [1, 0, 0, 0, 0],
+            "hair": [1, 0.5, 0, np.nan, np.nan],
+            "mouth": [1, 0.5, 0, 0, 0],
+            "eyes": [1, 0, np.nan, 1, 1],
+        },
+        dtype=np.float32,
+    )
+    pd.testing.assert_frame_equal(targets, expected)
+
+
+# ------------------------------------------------------------------------------ the original layout
+
+
+def make_folders(root, n=6):
+    for sex, male in (("Male", True), ("Female", False)):
+        (root / sex).mkdir(parents=True)
+        for i in range(n):
+            face((40, 50), male, i).save(root / sex / f"{sex.lower()}_{i:02d}.jpg")
+    (root / "unlabelled").mkdir()
+    face((40, 50), True, 0).save(root / "unlabelled" / "who.png")
+    (root / "hair_male.csv").write_text("file,value\nmale_00.jpg,1\nmale_01.jpg,0.5\n")
+    (root / "eyes_female.csv").write_text("file,value\nfemale_03.jpg,0\n")
+    return root
+
+
+def test_load_face_folders(tmp_path):
+    data = load_face_folders(make_folders(tmp_path), image_size=(16, 16), cache=False, val_fraction=0, test_fraction=0)
+    targets = data.train.targets
+    assert len(data.train) == 12 and data.train.images.shape == (12, 16, 16, 3)
+    assert targets.loc["Male/male_00.jpg", "hair"] == 1 and targets.loc["Male/male_01.jpg", "hair"] == 0.5
+    assert targets.loc["Female/female_03.jpg", "eyes"] == 0
+    assert targets["male"].sum() == 6 and targets["hair"].notna().sum() == 2 and targets["mouth"].isna().all()
+    assert list(data.unlabelled.names) == ["unlabelled/who.png"] and data.unlabelled.targets.isna().all().all()
+
+
+def test_face_folders_split_by_sex(tmp_path):
+    data = load_face_folders(make_folders(tmp_path, n=10), image_size=(8, 8), cache=False, seed=1)
+    assert [split.targets["male"].sum() for split in (data.train, data.val, data.test)] == [8, 1, 1]
+
+
+def test_label_csv_naming_a_missing_file(tmp_path):
+    root = make_folders(tmp_path)
+    (root / "mouth_female.csv").write_text("file,value\nfemale_00.jpg,1\nnobody.jpg,0\n")
+    with pytest.raises(DataError, match=r"mouth_female.csv, line 3: 'nobody.jpg' is not an image in .*Female"):
+        load_face_folders(root, cache=False)
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "", "dark"])
+def test_label_csv_value_outside_unit_interval(tmp_path, value):
+    root = make_folders(tmp_path)
+    (root / "hair_female.csv").write_text(f"file,value\nfemale_00.jpg,0\nfemale_01.jpg,{value}\n")
+    with pytest.raises(
+        DataError, match=r"hair_female.csv, line 3 \(female_01.jpg\): value .*expected a number in \[0, 1\]"
+    ):
+        load_face_folders(root, cache=False)
+
+
+def test_face_folders_without_female_or_with_a_stray_folder(tmp_path):
+    root = make_folders(tmp_path)
+    (root / "misc").mkdir()
+    with pytest.raises(DataError, match=r"unexpected folders \['misc'\]"):
+        load_face_folders(root, cache=False)
+    (root / "misc").rmdir()
+    (root / "Female").rename(root / "Women")
+    with pytest.raises(DataError, match=r"unexpected folders \['Women'\]"):
+        load_face_folders(root, cache=False)
