@@ -148,11 +148,14 @@ def run_train(args) -> None:
     from cvae_tf.families import get_family
     from cvae_tf.runs import train
 
-    config = RunConfig.load(args.config) if args.config else RunConfig()
-    family = get_family(args.family).name if args.family else config.model.family
-    if family != config.model.family:  # the file's other sections are checked against the named family
-        saved = config.to_dict()
-        config = RunConfig.from_dict({**saved, "model": {**saved["model"], "family": family}}, origin=str(args.config))
+    if not args.config:
+        config = RunConfig.for_family(args.family or "mnist")
+    else:
+        config = RunConfig.load(args.config)
+        family = get_family(args.family).name if args.family else config.model.family
+        if family != config.model.family:  # the file's other settings are checked against the named family
+            saved = config.to_dict()
+            config = RunConfig.from_dict({**saved, "model": {**saved["model"], "family": family}}, str(args.config))
     settings = [(OPTIONS[name], getattr(args, name)) for name in OPTIONS if getattr(args, name) is not None]
     settings += [("training.grey_from_epoch", None)] if args.no_grey else []
     settings += [("model.side_branch", False)] if args.no_side_branch else []

@@ -5,7 +5,6 @@ Routes are plain ``def`` functions, so FastAPI runs them in its thread pool; the
 listed in the OpenAPI schema with its meaning.
 """
 
-from __future__ import annotations
 
 import json
 from pathlib import Path
