@@ -109,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", type=Path, help="folder for the report (default: the run folder)")
     evaluate.set_defaults(handler=run_evaluate)
 
+    translate = commands.add_parser("translate", help="turn a sketch (dark strokes on white) into a picture")
+    translate.add_argument("run", type=Path, help="a pix2pix run folder written by 'cvae-tf train pix2pix'")
+    translate.add_argument(
+        "--input", required=True, type=Path, help="the sketch: any image file; light-on-dark is inverted"
+    )
+    translate.add_argument("--output", required=True, type=Path, help="the PNG to write")
+    translate.set_defaults(handler=run_translate)
+
     from cvae_tf.latent import add_parser as add_latent_parser
 
     add_latent_parser(commands)
@@ -192,6 +200,23 @@ def run_generate(args) -> None:
     run = SavedRun.open(args.run)
     for path in write_test_output(run, args.output, per_class=args.per_class, white=args.white, seed=args.seed):
         print(path)
+
+
+def run_translate(args) -> None:
+    from PIL import Image
+
+    from cvae_tf.saving import SavedRun, atomic_file
+    from cvae_tf.serve.images import read_image
+
+    run = SavedRun.open(args.run)
+    height, width = run.manifest["config"]["data"]["image_size"]
+    if not args.input.exists():
+        raise FileNotFoundError(f"{args.input}: no such sketch file")
+    sketch = read_image(args.input.read_bytes(), str(args.input), (height, width, 1), background="white")
+    picture = run.family.inference(run).translate(sketch[None])[0]
+    with atomic_file(args.output) as temporary:
+        Image.fromarray((picture * 255).round().astype("uint8")).save(temporary, format="PNG")
+    print(args.output)
 
 
 def run_serve(args) -> None:
