@@ -16,7 +16,9 @@ def test_cli_writes_the_report_into_the_run(tiny_run, sample_classifier, tmp_pat
     )
     result = json.loads((output / "evaluation.json").read_text())
     summary = result["summary"]
-    assert 0.0 <= summary["conditional_accuracy"] <= 1.0
+    per_digit = result["conditional_accuracy"]["per_digit"]
+    assert summary["conditional_accuracy"] == np.mean([per_digit[d] for d in per_digit])  # 20 per digit: the mean
+    assert summary["conditional_accuracy"] > 0.5  # a C-VAE trained two epochs draws mostly the asked-for digit
     assert result["classifier_test_accuracy"]["overall"] > 0.8  # two epochs on 4,050 digits
     assert len(result["conditional_accuracy"]["per_digit"]) == 10
     assert set(result["thickness"]["per_digit"]) == {str(d) for d in range(10)}
@@ -37,7 +39,7 @@ def test_targets_table_says_which_are_met():
         "Fréchet distance vs real-vs-real": False,
         "grey share error vs real": True,
     }
-    assert len(TARGETS) == 6
+    assert {name for name, *_ in targets_table({key: 0.0 for key, _, _ in TARGETS.values()})} == set(TARGETS)
 
 
 def test_a_vanilla_vae_run_is_judged_by_what_the_classifier_reads(tmp_path, sample_data, sample_classifier):
