@@ -100,8 +100,10 @@ class RunConfig:
         family = get_family(model.get("family", DEFAULT_FAMILY), where=f"{origin}: model.family")
         model["family"] = family.name
         types = {"data": family.data_config, "model": family.model_config, "training": family.training_config}
-        sections = {name: _section(section_type, model if name == "model" else data.get(name), f"{origin}: {name}")
-                    for name, section_type in types.items()}
+        sections = {
+            name: _section(section_type, model if name == "model" else data.get(name), f"{origin}: {name}")
+            for name, section_type in types.items()
+        }
         return cls(**sections)
 
     @classmethod
@@ -122,8 +124,14 @@ class RunConfig:
         section_name, _, key = dotted.partition(".")
         section = getattr(self, section_name, None) if section_name in ("data", "model", "training") else None
         if section is None or key not in {f.name for f in dataclasses.fields(section)}:
-            known = [f"{name}.{f.name}" for name in ("data", "model", "training") for f in dataclasses.fields(getattr(self, name))]
-            raise ValueError(f"{origin}: {dotted!r} is not a setting of family {self.model.family!r}; expected one of {known}")
+            known = [
+                f"{name}.{f.name}"
+                for name in ("data", "model", "training")
+                for f in dataclasses.fields(getattr(self, name))
+            ]
+            raise ValueError(
+                f"{origin}: {dotted!r} is not a setting of family {self.model.family!r}; expected one of {known}"
+            )
         _check_value(f"{origin}: {dotted}", value, _field(type(section), key), getattr(type(section)(), key))
         setattr(section, key, value)
 

@@ -278,7 +278,7 @@ def _round(value, digits):
 
 
 def load_or_train_classifier(folder, data, epochs: int = 6, seed: int = 0, verbose="auto"):
-    """``classify_nums`` from ``folder`` (a saved run), trained on ``data`` by the runner and saved there first if absent."""
+    """``classify_nums`` from ``folder`` (a saved run); trained on ``data`` by the runner and saved there if absent."""
     from cvae_tf.config import RunConfig
     from cvae_tf.runs import train
     from cvae_tf.saving import SavedRun

@@ -69,7 +69,7 @@ def thickness_sweep(decoder, digit: int, steps: int = 9, samples: int = 1, seed:
 
 
 def save_samples(path: str | Path, images: np.ndarray, **arrays) -> Path:
-    """Write ``images`` float32 and the named request ``arrays`` (labels, white; male, hair …) to an .npz, atomically."""
+    """Write ``images`` float32 and the named request ``arrays`` (labels, white, …) to an .npz, atomically."""
     from cvae_tf.saving import atomic_file
 
     with atomic_file(path) as temporary:

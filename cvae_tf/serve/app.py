@@ -5,7 +5,6 @@ Routes are plain ``def`` functions, so FastAPI runs them in its thread pool; the
 listed in the OpenAPI schema with its meaning.
 """
 
-
 import json
 from pathlib import Path
 from typing import Literal

@@ -61,7 +61,10 @@ def generate_request(fields) -> type[GenerateBase]:
             spec = Field(None, ge=int(low), le=int(high), strict=True, description=description)
             definitions[name] = (int | None, spec)
         else:
-            definitions[name] = (float | None, Field(None, ge=low, le=high, allow_inf_nan=False, description=description))
+            definitions[name] = (
+                float | None,
+                Field(None, ge=low, le=high, allow_inf_nan=False, description=description),
+            )
     return create_model("GenerateRequest", __base__=GenerateBase, **definitions)
 
 
