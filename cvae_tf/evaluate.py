@@ -281,11 +281,15 @@ def load_or_train_classifier(folder, data, epochs: int = 6, seed: int = 0, verbo
     """``classify_nums`` from ``folder`` (a saved run); trained on ``data`` by the runner and saved there if absent."""
     from cvae_tf.config import RunConfig
     from cvae_tf.runs import train
-    from cvae_tf.saving import SavedRun
+    from cvae_tf.saving import SavedRun, update_manifest
 
     folder = Path(folder)
     if not (folder / "manifest.json").exists():
         config = RunConfig.for_family(CLASSIFIER)
         config.data.source, config.training.epochs, config.training.seed = str(data.source), epochs, seed
         train(config, folder, verbose=verbose, data=data)
+        classifier = SavedRun.open(folder).model("classifier")
+        reference = held_out(data)
+        accuracy = metrics.conditional_accuracy(Judge(classifier).predict(reference.images / 255.0), reference.labels)
+        update_manifest(folder, test_accuracy=accuracy)
     return SavedRun.open(folder).model("classifier")

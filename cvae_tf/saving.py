@@ -92,6 +92,14 @@ def write_run(output_dir, models: dict[str, keras.Model], manifest: dict, condit
     return output_dir
 
 
+def update_manifest(folder, **entries) -> None:
+    """Add ``entries`` (e.g. a score measured after training) to a run's manifest, atomically."""
+    path = Path(folder) / MANIFEST
+    manifest = {**json.loads(path.read_text()), **entries}
+    with atomic_file(path) as temporary:
+        temporary.write_text(json.dumps(manifest, indent=2, default=str))
+
+
 def versions() -> dict:
     import numpy
     import tensorflow
