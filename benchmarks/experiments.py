@@ -10,6 +10,8 @@ the opt-in schedules of ``cvae_tf.schedules``:
 
 - ``--steps N``: a step budget; the epoch count becomes the smallest that gives N optimizer steps.
 - ``--kl-warmup N`` / ``--beta B``: the KL term weighted by β, ramped from 0 over the first N steps.
+- ``--white-scale S``: the white condition normalised by S·σ_d instead of σ_d (less clipping at
+  c = ±1; the implied slope 2·S·σ_d is what ``evaluate`` compares with, since the scaled σ_d is saved).
 - ``--grey-ramp START LENGTH [--grey-high H]``: k's factor ramped 0 → H over LENGTH steps from
   step START, instead of the on/off switch at ``grey_from_epoch``.
 
@@ -37,6 +39,12 @@ def parse_args(argv=None):
     parser.add_argument("--beta", type=float, default=1.0, help="KL weight β after the warm-up")
     parser.add_argument("--grey-ramp", type=int, nargs=2, metavar=("START", "LENGTH"))
     parser.add_argument("--grey-high", type=float, default=1.0, help="k's factor at the ramp's end")
+    parser.add_argument(
+        "--white-scale",
+        type=float,
+        default=1.0,
+        help="σ_d of the white condition times this (schedules.scaled_condition)",
+    )
     parser.add_argument("--eval-data", default="../shared/data/mnist")
     parser.add_argument("--judge", type=Path, default=Path("runs/judge/classify_nums"))
     parser.add_argument("--out", type=Path, default=Path("runs/experiments"))
@@ -77,6 +85,8 @@ def main(argv=None):
         runs.VAETrainer = Trainer  # build_trainer looks the class up in runs' namespace
         if args.kl_warmup:
             callbacks.append(schedules.KLWarmup(args.kl_warmup, beta))
+    if args.white_scale != 1.0:
+        runs.WhiteRatioCondition = schedules.scaled_condition(args.white_scale)  # prepare_data fits it
     if args.grey_ramp:
         callbacks.append(schedules.GreyWeightRamp(*args.grey_ramp, high=args.grey_high))
 
@@ -100,6 +110,7 @@ def main(argv=None):
         "beta": args.beta,
         "grey_ramp": args.grey_ramp,
         "grey_high": args.grey_high,
+        "white_scale": args.white_scale,
         "train_seconds": round(seconds, 1),
         "best_epoch": manifest["best_epoch"],
         "sweep_accuracy": result["thickness"]["accuracy_over_sweep"],

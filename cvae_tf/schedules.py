@@ -11,6 +11,11 @@ Each piece works with the existing ``VAETrainer`` (``cvae_tf.training``) from ou
 - ``BetaVAETrainer`` + ``KLWarmup``: a KL weight β (a non-trainable variable, ``kl_weight``) that
   ``KLWarmup`` ramps from ``start`` to ``beta`` over the first steps, against posterior collapse.
 
+- ``scaled_condition``: the white-ratio condition normalised by ``scale · σ_d`` instead of σ_d.
+  ``c = clip(0.5 · (r − μ_d) / σ_d, −1, 1)`` clips the boldest and thinnest 5% of digits to ±1,
+  so the digits the decoder sees at c = ±1 lie beyond ±2σ_d on average and its thickness slope
+  runs steeper than 2σ_d; a scale > 1 clips fewer of them.
+
 All state follows from the optimizer's step count (``optimizer.iterations``), which
 ``BackupAndRestore`` restores, so a resumed run is in the state its step implies.
 """
@@ -24,6 +29,11 @@ import tensorflow as tf
 from keras import ops
 
 from cvae_tf.training import VAETrainer
+
+try:  # the conditions module is being split into a package; either layout works
+    from cvae_tf.conditions import WhiteRatioCondition
+except ImportError:  # pragma: no cover
+    from cvae_tf.conditions.white_ratio import WhiteRatioCondition
 
 
 def epochs_for_steps(train_size: int, batch_size: int, steps: int, min_epochs: int = 1) -> int:
@@ -106,3 +116,15 @@ class BetaVAETrainer(VAETrainer):
         gradients = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply(gradients, self.trainable_weights)
         return self._record(objective, terms)
+
+
+def scaled_condition(scale: float):
+    """A ``WhiteRatioCondition`` whose ``fit`` multiplies each σ_d by ``scale`` (saved so, like any fit)."""
+
+    class ScaledWhiteRatioCondition(WhiteRatioCondition):
+        @classmethod
+        def fit(cls, images, labels):
+            fitted = WhiteRatioCondition.fit(images, labels)
+            return WhiteRatioCondition(mean=fitted.mean, std=fitted.std * scale)
+
+    return ScaledWhiteRatioCondition
