@@ -98,3 +98,18 @@ def test_scores_balanced_accuracy_and_mean_baseline():
 def test_unknown_model_name():
     with pytest.raises(ValueError, match="expected one of"):
         fc.build_condition_model("regression_nose")
+
+
+def test_save_and_load_all_four(trained, tmp_path):
+    data, models = trained
+    paths = fc.save_condition_models(models, tmp_path / "faces")
+    assert [path.name for path in paths] == [f"{name}.keras" for name in fc.MODEL_NAMES]
+    reloaded = fc.load_condition_models(tmp_path / "faces")
+    np.testing.assert_allclose(
+        fc.predict_conditions(reloaded, data.test.images[:4]),
+        fc.predict_conditions(models, data.test.images[:4]),
+        atol=1e-6,
+    )
+    paths[2].unlink()
+    with pytest.raises(FileNotFoundError, match="no regression_mouth.keras"):
+        fc.load_condition_models(tmp_path / "faces")
