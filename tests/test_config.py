@@ -26,7 +26,7 @@ def test_yaml_config_overrides_defaults_and_round_trips(tmp_path):
             "training:\n  lr_schedule: step\n",
             r"training.lr_schedule = 'step'; expected one of \['constant', 'cosine'\]",
         ),
-        ("data:\n  format: png\n", r"data.format = 'png'; expected one of \['mnist', 'images'\]"),
+        ("data:\n  format: png\n", r"data.format = 'png'; expected one of \['mnist', 'images', 'pairs'"),
         ("data:\n  channels: 2\n", r"data.channels = 2; expected one of \[1, 3\]"),
     ],
 )
