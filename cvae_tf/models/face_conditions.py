@@ -29,7 +29,7 @@ REGRESSION_MODELS = {"regression_hair_color": "hair", "regression_mouth": "mouth
 MODEL_NAMES = (SEX_MODEL, *REGRESSION_MODELS)
 TARGET_OF = {SEX_MODEL: "male", **REGRESSION_MODELS}
 CONDITION_COLUMNS = ("male", "hair", "mouth", "eyes")  # predict_conditions' columns
-DEFAULT_EPOCHS = {SEX_MODEL: 15, "regression_hair_color": 8, "regression_mouth": 8, "regression_eyes": 8}
+DEFAULT_EPOCHS = {SEX_MODEL: 15, "regression_hair_color": 8, "regression_mouth": 8, "regression_eyes": 16}
 
 
 def build_condition_model(name: str, image_size=(64, 64), widths=(16, 32, 64, 128)) -> keras.Model:
