@@ -75,9 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
     train.set_defaults(handler=run_train)
 
-    sample = commands.add_parser("sample", help="generate digits into an .npz (images, labels, white)")
+    sample = commands.add_parser(
+        "sample", help="generate images into an .npz: images and the requested values (digits: labels, white)"
+    )
     sample.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
-    sample.add_argument("--per-class", type=int, default=100, help="images per digit (default 100)")
+    sample.add_argument("--per-class", type=int, default=100, help="digits: images per digit (default 100)")
+    sample.add_argument("--n", type=int, help="other families: number of images, requests covering every condition")
     sample.add_argument("--white", type=float, default=0.0, help="white-ratio condition c in [-1, 1] (default 0)")
     sample.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default 0)")
     sample.add_argument("--output", required=True, type=Path, help="the .npz file to write")
@@ -88,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--output", type=Path, default=Path("test_output.png"), help="PNG to write")
     generate.add_argument("--per-class", type=int, default=8, help="samples per digit row (default 8)")
     generate.add_argument("--white", type=float, default=0.0, help="white-ratio condition c in [-1, 1] (default 0)")
+    generate.add_argument(
+        "--condition",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="condition values by name, e.g. male=1 hair=0.2",
+    )
     generate.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default 0)")
     generate.set_defaults(handler=run_generate)
 
@@ -107,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--per-class", type=int, default=100, help="generated images per digit (default 100)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed for latents and real subsets (default 0)")
     evaluate.add_argument("--output", type=Path, help="folder for the report (default: the run folder)")
+    evaluate.add_argument(
+        "--baseline",
+        type=Path,
+        action="append",
+        default=[],
+        help="pix2pix: another run to score beside it, e.g. the L1-only one (repeatable)",
+    )
+    evaluate.add_argument("--samples", type=int, default=6, help="pix2pix: test pairs in evaluation.png (default 6)")
     evaluate.set_defaults(handler=run_evaluate)
 
     translate = commands.add_parser("translate", help="turn a sketch (dark strokes on white) into a picture")
@@ -188,17 +206,31 @@ def run_sample(args) -> None:
     from cvae_tf.saving import SavedRun
 
     run = SavedRun.open(args.run)
-    digits, whites = per_class_request(args.per_class, args.white)
-    images = generate(run.decoder, digits, whites, seed=args.seed)
-    print(save_samples(args.output, images, labels=digits.astype(np.int64), white=whites.astype(np.float32)))
+    if args.n is None and getattr(run.condition, "class_field", None) == "digit":
+        digits, whites = per_class_request(args.per_class, args.white)
+        images = generate(run.decoder, digits, whites, seed=args.seed)
+        print(save_samples(args.output, images, labels=digits.astype(np.int64), white=whites.astype(np.float32)))
+        return
+    n = args.n or 10 * args.per_class
+    values = run.family.sample_request(n, args.seed)
+    images, _ = run.family.inference(run).generate(n, args.seed, **values)
+    print(save_samples(args.output, images, **{name: np.asarray(value) for name, value in values.items()}))
 
 
 def run_generate(args) -> None:
-    from cvae_tf.generate import write_test_output
     from cvae_tf.saving import SavedRun
 
     run = SavedRun.open(args.run)
-    for path in write_test_output(run, args.output, per_class=args.per_class, white=args.white, seed=args.seed):
+    values = {"white": args.white} if args.white else {}
+    for assignment in args.condition:
+        name, equals, value = assignment.partition("=")
+        if not equals:
+            raise ValueError(f"--condition {assignment!r}; expected NAME=VALUE, e.g. male=1")
+        values[name.strip()] = float(value)
+    if run.condition is not None:
+        run.condition.checked_values(1, {k: v for k, v in values.items() if k != run.condition.class_field})
+    paths = run.family.write_test_output(run, args.output, seed=args.seed, values=values, per_class=args.per_class)
+    for path in paths:
         print(path)
 
 
@@ -238,6 +270,8 @@ def run_evaluate(args) -> None:
     from cvae_tf.saving import SavedRun
 
     run = SavedRun.open(args.run)
+    if run.family.name == "pix2pix":
+        return run_evaluate_pix2pix(run, args)
     if run.manifest["config"]["data"].get("format", "mnist") != "mnist":
         raise ValueError(f"{args.run}: evaluation judges MNIST digits; this run was not trained on MNIST")
     data = load_run_data(run, args.data)
@@ -246,6 +280,19 @@ def run_evaluate(args) -> None:
     result = evaluate_run(run, data, judge, per_class=args.per_class, seed=args.seed)
     samples = side_by_side_samples(run, data, seed=args.seed)
     for path in write_report(result, samples, args.output or args.run):
+        print(path)
+    print(json.dumps(result["summary"]))
+
+
+def run_evaluate_pix2pix(run, args) -> None:
+    """L1 / PSNR / SSIM / Fréchet on the test split, edge and sketch-like inputs, with the baselines."""
+    from cvae_tf.evaluate_pix2pix import evaluate_pix2pix, write_report
+    from cvae_tf.runs import load_run_data
+    from cvae_tf.saving import SavedRun
+
+    baselines = [SavedRun.open(path) for path in args.baseline]
+    result = evaluate_pix2pix(run, baselines, load_run_data(run, args.data), seed=args.seed, samples=args.samples)
+    for path in write_report(result, args.output or args.run):
         print(path)
     print(json.dumps(result["summary"]))
 

@@ -7,6 +7,7 @@ from cvae_tf.conditions.base import (
     load_condition,
     register_condition,
 )
+from cvae_tf.conditions.face_attributes import FaceAttributes
 from cvae_tf.conditions.white_ratio import (
     CONDITION_SIZE,
     NUM_CLASSES,
@@ -20,6 +21,7 @@ __all__ = [
     "CONDITION_SIZE",
     "Condition",
     "ConditionField",
+    "FaceAttributes",
     "NUM_CLASSES",
     "WhiteRatioCondition",
     "condition_vectors",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import keras
+import numpy as np
 
 from cvae_tf.conditions import CONDITION_SIZE, WhiteRatioCondition
 from cvae_tf.config import ModelSection, TrainingSection, nullable
@@ -84,6 +85,16 @@ class ConvVAE(Family):
         from cvae_tf.inference import LatentGenerator
 
         return LatentGenerator.from_run(run)
+
+    def write_test_output(self, run, path, seed=0, values=None, per_class=8):
+        """``test_output.png``: a labelled row per digit (or prior samples) and the thickness sweep."""
+        from cvae_tf.generate import write_test_output
+
+        return write_test_output(run, path, per_class=per_class, white=(values or {}).get("white", 0.0), seed=seed)
+
+    def sample_request(self, n, seed=0):
+        """Named values for ``n`` samples: the digits 0-9 in turn at white 0 (None: unconditional)."""
+        return {"digit": np.arange(n) % 10, "white": np.zeros(n, np.float32)} if self.condition_size else {}
 
 
 class MnistCVAE(ConvVAE):

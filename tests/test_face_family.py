@@ -1,0 +1,76 @@
+"""The face families through the runner on a small synthetic CelebA folder: the four condition
+models, then the face C-VAE on their predictions, its sharpness switch, a self-contained run
+folder, named generation, ``sample`` and ``generate``."""
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from cvae_tf.cli import main
+from cvae_tf.config import RunConfig
+from cvae_tf.runs import train
+from cvae_tf.saving import SavedRun
+from test_data_faces import make_celeba
+
+
+@pytest.fixture(scope="module")
+def face_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("celeba")
+    make_celeba(root, n=60)
+    runs = tmp_path_factory.mktemp("runs")
+    conditions = RunConfig.for_family("face_conditions")
+    conditions.data.source, conditions.data.image_size = str(root), [16, 16]
+    conditions.model.widths = [8, 16]
+    conditions.training.epochs, conditions.training.batch_size = 2, 16
+    train(conditions, runs / "conditions", verbose=0)
+    cvae = RunConfig.for_family("face_cvae")
+    cvae.data.source, cvae.data.image_size = str(root), [16, 16]
+    cvae.model.condition_models, cvae.model.latent_dim = str(runs / "conditions"), 4
+    cvae.model.filters, cvae.model.dense_units = [8, 16], 32
+    cvae.training.epochs, cvae.training.batch_size = 2, 16
+    train(cvae, runs / "faces", verbose=0)
+    return runs
+
+
+def test_the_four_condition_models_train_together_and_reload_under_their_names(face_runs):
+    run = SavedRun.open(face_runs / "conditions")
+    names = {"classify_male_or_female", "regression_hair_color", "regression_mouth", "regression_eyes"}
+    assert set(run.manifest["models"].values()) == names
+    assert {"sex_accuracy", "hair_mse", "mouth_mse", "eyes_mse"} <= set(run.manifest["final_metrics"])
+    sex = run.model("classify_male_or_female")
+    probabilities = sex.predict({"image": np.full((3, 16, 16, 3), 0.5, "float32")}, verbose=0)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_the_face_cvae_switches_sharpness_on_in_epoch_two_and_runs_anywhere(face_runs, tmp_path):
+    log = pd.read_csv(face_runs / "faces" / "training_log.csv")
+    assert list(log["sharpness_on"]) == [0.0, 1.0]
+    assert (log["sharpness"] > 0).all()
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(face_runs / "faces", moved)
+    run = SavedRun.open(moved)
+    assert run.condition.kind == "face_attributes" and (moved / "condition_models").is_dir()
+    generator = run.family.inference(run)
+    images, _ = generator.generate(3, seed=0, male=1.0, hair=0.2, mouth=0.8, eyes=1.0)
+    assert images.shape == (3, 16, 16, 3) and 0 <= images.min() and images.max() <= 1
+    judged = run.condition.of_images(images)  # the four models read the faces back
+    assert judged.shape == (3, 4) and np.all((judged >= 0) & (judged <= 1))
+    with pytest.raises(ValueError, match=r"hair = \[1.5\] out of range"):
+        generator.generate(1, hair=1.5)
+
+
+def test_sample_writes_named_requests_covering_both_ends_and_generate_draws_the_grid(face_runs, tmp_path):
+    output = tmp_path / "faces.npz"
+    assert main(["sample", str(face_runs / "faces"), "--n", "40", "--output", str(output)]) == 0
+    samples = np.load(output)
+    assert samples["images"].shape == (40, 16, 16, 3) and samples["images"].dtype == np.float32
+    for name in ("male", "hair", "mouth", "eyes"):
+        assert samples[name].shape == (40,) and {0.0, 1.0} <= set(samples[name].tolist())
+    picture = tmp_path / "test_output.png"
+    argv = ["generate", str(face_runs / "faces"), "--output", str(picture)]
+    assert main([*argv, "--condition", "male=1", "hair=0.2", "mouth=0.8", "eyes=1"]) == 0
+    assert Image.open(picture).mode in ("RGB", "RGBA") and Image.open(picture).size[0] > 400
+    assert main([*argv, "--condition", "hair=2"]) == 2
