@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
     evaluate.add_argument("--data", help="MNIST source whose test split is the reference (default: the run's own)")
+    evaluate.add_argument("--judge", type=Path, help="faces: a face_conditions run that judges a vanilla VAE's faces")
     evaluate.add_argument(
         "--classifier",
         type=Path,
@@ -272,6 +273,8 @@ def run_evaluate(args) -> None:
     run = SavedRun.open(args.run)
     if run.family.name == "pix2pix":
         return run_evaluate_pix2pix(run, args)
+    if run.manifest["config"]["data"].get("format") in ("celeba", "face_folders", "images"):
+        return run_evaluate_faces(run, args)
     if run.manifest["config"]["data"].get("format", "mnist") != "mnist":
         raise ValueError(f"{args.run}: evaluation judges MNIST digits; this run was not trained on MNIST")
     data = load_run_data(run, args.data)
@@ -282,6 +285,21 @@ def run_evaluate(args) -> None:
     for path in write_report(result, samples, args.output or args.run):
         print(path)
     print(json.dumps(result["summary"]))
+
+
+def run_evaluate_faces(run, args) -> None:
+    """Control and quality of a face run; a vanilla VAE is judged by the condition models of ``--judge``."""
+    from cvae_tf.evaluate_faces import evaluate_face_run, write_face_report
+    from cvae_tf.models.face_conditions import load_condition_models
+    from cvae_tf.runs import load_run_data
+
+    judge = load_condition_models(args.judge) if args.judge else None
+    if judge is None and run.condition is None:
+        raise ValueError(f"{args.run}: an unconditional face run needs --judge DIR (a face_conditions run)")
+    result = evaluate_face_run(run, load_run_data(run, args.data), judge, seed=args.seed)
+    for path in write_face_report(result, args.output or args.run):
+        print(path)
+    print(json.dumps(result, indent=2))
 
 
 def run_evaluate_pix2pix(run, args) -> None:

@@ -74,3 +74,15 @@ def test_sample_writes_named_requests_covering_both_ends_and_generate_draws_the_
     assert main([*argv, "--condition", "male=1", "hair=0.2", "mouth=0.8", "eyes=1"]) == 0
     assert Image.open(picture).mode in ("RGB", "RGBA") and Image.open(picture).size[0] > 400
     assert main([*argv, "--condition", "hair=2"]) == 2
+
+
+def test_evaluate_measures_control_and_quality_of_a_face_run(face_runs, tmp_path):
+    import json
+
+    assert main(["evaluate", str(face_runs / "faces"), "--output", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "evaluation.json").read_text())
+    control, quality = result["control"], result["quality"]
+    assert 0 <= control["sex_obeyed"] <= 1 and 0 <= control["flip_test"] <= 1
+    assert set(control["pearson_r"]) == {"hair", "mouth", "eyes"}
+    assert quality["sharpness_ratio"] > 0 and quality["frechet"] > 0 and quality["reconstruction_psnr"] > 5
+    assert "| flip test (same z, sex flipped) |" in (tmp_path / "evaluation.md").read_text()

@@ -1,0 +1,126 @@
+"""How well a face run obeys its conditions and how its faces look, judged by the four condition models.
+
+Control (face C-VAE only): the requested sex against the judged one on extreme requests, the
+flip test (the same z with the sex flipped), and Pearson's r between requested and judged
+values per regressor. Quality (any face VAE, so the vanilla VAE is the baseline): sharpness
+(the Laplacian variance of prior samples over real faces'), the Fréchet distance to held-out
+real faces in the sex model's feature space, diversity in that space relative to real faces,
+and the reconstruction PSNR of test faces.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+from scipy import ndimage
+
+from cvae_tf import metrics
+from cvae_tf.inference import as_model_input, sample_latents
+
+
+def laplacian_variance(images) -> np.ndarray:
+    """Per image, the variance of the Laplacian of its grey version: high for sharp detail, low for blur."""
+    grey = as_model_input(images).mean(axis=-1)
+    return np.array([ndimage.laplace(image).var() for image in grey])
+
+
+def judge_features(condition_models) -> keras.Model:
+    """The sex classifier up to its global average: the feature space of the Fréchet distance."""
+    sex = condition_models["classify_male_or_female"]
+    trunk = next(layer for layer in sex.layers if isinstance(layer, keras.Model))
+    return keras.Model(sex.input, trunk(sex.input["image"]), name="face_features")
+
+
+def quality(run, reference, condition_models, n: int = 500, seed: int = 0) -> dict:
+    """Sharpness ratio, Fréchet distance, diversity and reconstruction PSNR of ``run`` on ``reference`` faces."""
+    generator = run.family.inference(run)
+    real = as_model_input(reference.images[:n])
+    values = run.family.sample_request(len(real), seed) if generator.conditional else {}
+    fake, _ = generator.generate(len(real), seed=seed, **values)
+    features = judge_features(condition_models)
+
+    def embed(images):
+        return features.predict({"image": images}, batch_size=256, verbose=0)
+
+    real_features, fake_features = embed(real), embed(fake)
+    half = len(real) // 2
+    conditions = generator.condition.of_images(real) if generator.conditional else None
+    reconstructions = generator.reconstruct(real, conditions)
+    psnr = -10 * np.log10(np.mean(np.square(reconstructions - real), axis=(1, 2, 3)))
+    spread = lambda f: float(np.mean(np.linalg.norm(f - f.mean(axis=0), axis=1)))  # noqa: E731
+    return {
+        "sharpness_ratio": float(laplacian_variance(fake).mean() / laplacian_variance(real).mean()),
+        "frechet": metrics.frechet_distance(fake_features, real_features),
+        "frechet_real_vs_real": metrics.frechet_distance(real_features[:half], real_features[half:]),
+        "diversity_ratio": spread(fake_features) / spread(real_features),
+        "reconstruction_psnr": float(psnr.mean()),
+    }
+
+
+def control(run, n: int = 400, seed: int = 0) -> dict:
+    """How far the judged conditions of generated faces follow the requested ones."""
+    generator, judge = run.family.inference(run), run.condition
+    rng = np.random.default_rng(seed)
+    requested = {name: rng.random(n).astype(np.float32) for name in ("male", "hair", "mouth", "eyes")}
+    requested["male"] = (np.arange(n) % 2).astype(np.float32)  # extreme requests: 0 and 1 in turn
+    z = sample_latents(n, generator.latent_dim, seed)
+    faces, _ = generator.generate(n, z=z, **requested)
+    judged = judge.values_of(faces)
+    flipped, _ = generator.generate(n, z=z, **{**requested, "male": 1 - requested["male"]})
+    flipped_male = judge.values_of(flipped)["male"]
+    obeyed = (judged["male"] > 0.5) == (requested["male"] > 0.5)
+    return {
+        "sex_obeyed": float(obeyed.mean()),
+        "flip_test": float(np.mean((judged["male"] > 0.5) != (flipped_male > 0.5))),
+        "pearson_r": {
+            name: float(np.corrcoef(requested[name], judged[name])[0, 1]) for name in ("hair", "mouth", "eyes")
+        },
+    }
+
+
+def evaluate_face_run(run, data, condition_models=None, seed: int = 0) -> dict:
+    """Every measure of a face run (a face C-VAE, or a vanilla VAE judged by ``condition_models``)."""
+    condition_models = condition_models or run.condition.models
+    result = {"run": str(run.path), "family": run.family.name, "quality": quality(run, data.test, condition_models)}
+    if run.condition is not None:
+        result["control"] = control(run, seed=seed)
+    return result
+
+
+def markdown(result: dict) -> str:
+    q = result["quality"]
+    lines = [
+        f"# Evaluation of `{result['run']}` ({result['family']})",
+        "",
+        "| measure | value | target |",
+        "|---|---|---|",
+        f"| sharpness ratio (Laplacian variance, samples / real) | {q['sharpness_ratio']:.3f} | ≥ 0.7 |",
+        f"| Fréchet distance (sex-model features) | {q['frechet']:.3f} (real vs real {q['frechet_real_vs_real']:.3f}) "
+        "| below the VAE baseline |",
+        f"| diversity vs real | {q['diversity_ratio']:.1%} | |",
+        f"| reconstruction PSNR | {q['reconstruction_psnr']:.2f} dB | |",
+    ]
+    if "control" in result:
+        c = result["control"]
+        lines += [
+            f"| requested sex obeyed (extreme requests) | {c['sex_obeyed']:.1%} | ≥ 90% |",
+            f"| flip test (same z, sex flipped) | {c['flip_test']:.1%} | ≥ 85% |",
+            *[f"| Pearson r, {name} | {r:.3f} | ≥ 0.6 |" for name, r in c["pearson_r"].items()],
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_face_report(result: dict, output_dir) -> list[Path]:
+    from cvae_tf.saving import atomic_file
+
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in (("evaluation.json", json.dumps(result, indent=2)), ("evaluation.md", markdown(result))):
+        with atomic_file(output_dir / name) as temporary:
+            temporary.write_text(text)
+        paths.append(output_dir / name)
+    return paths
