@@ -2,6 +2,8 @@
 
 Each piece works with the existing ``VAETrainer`` (``cvae_tf.training``) from outside:
 
+- ``size_defaults``: batch size and epochs chosen by the data's size, for a config that leaves
+  them unset: the offline sample gets batch 32 × 30 epochs, full MNIST batch 256 × 10 epochs.
 - ``epochs_for_steps``: a step budget turned into an epoch count, so that a small data set (the
   offline ``sample``, 4,000 training digits) gets as many optimizer steps as it needs.
 - ``GreyWeightRamp``: a schedule for k instead of the on/off switch. ``VAETrainer``'s training
@@ -40,6 +42,20 @@ def epochs_for_steps(train_size: int, batch_size: int, steps: int, min_epochs: i
     """The number of epochs that gives at least ``steps`` optimizer steps (and at least ``min_epochs``)."""
     steps_per_epoch = max(1, math.ceil(train_size / batch_size))
     return max(min_epochs, math.ceil(steps / steps_per_epoch))
+
+
+SMALL_DATA = 20_000  # training images below which a data set counts as small (the offline sample has 4,050)
+
+
+def size_defaults(train_size: int, batch_size: int | None = None, epochs: int | None = None) -> tuple[int, int]:
+    """Batch size and epochs for a data set of ``train_size`` images, where the config leaves them ``None``.
+
+    Full MNIST (54,000): batch 256, 10 epochs (2,110 steps). A small set such as the offline
+    sample (4,050): batch 32, 30 epochs (3,810 steps); with batch 256 and 10 epochs it would get
+    160 steps and the latent collapses (benchmarks/RESULTS.md, the first run).
+    """
+    small = train_size < SMALL_DATA
+    return (batch_size or (32 if small else 256), epochs or (30 if small else 10))
 
 
 def ramp(step: float, start: float, length: float, low: float = 0.0, high: float = 1.0) -> float:
