@@ -129,23 +129,60 @@ def _square_photo(path, size):
     return np.asarray(image.crop((left, top, left + side, top + side)).resize((size, size), Image.BICUBIC))
 
 
-def pair_dataset(inputs, targets, batch_size=1, size=None, training=True, seed=None):
+def pair_dataset(inputs, targets, batch_size=1, size=None, training=True, seed=None, alternates=None, swap_rate=0.0):
     """tf.data batches {"sketch": (B, H, W, 1) in [0, 1], "image": (B, H, W, 3) in [−1, 1]}.
 
     ``inputs``/``targets`` are uint8 from ``load_pairs``. The input becomes greyscale in the
     sketch convention. With ``training`` each pair gets pix2pix's jitter, the same for both halves:
     resize up by 286/256, random crop back to ``size`` (default: the pairs' size), random mirror;
     and the data are shuffled. Without it pairs are only resized to ``size``.
+
+    ``alternates`` (uint8 (N, V, H, W) sketches, e.g. ``sketch_variants``) are other drawings of the
+    same pictures: in training each pair's input is replaced, with probability ``swap_rate``, by one
+    of its V alternates picked at random (the sketch-like augmentation).
     """
     import tensorflow as tf
 
     sketches = np.stack([to_sketch_convention(_grey(x)) for x in np.asarray(inputs)])[..., None]
     size = int(size or sketches.shape[1])
-    dataset = tf.data.Dataset.from_tensor_slices((sketches, np.asarray(targets)))
+    swapping = training and alternates is not None and swap_rate > 0
+    if swapping:
+        alternates = np.asarray(alternates, np.uint8)[..., None]
+        if alternates.shape[0] != len(sketches) or alternates.shape[2:] != sketches.shape[1:]:
+            raise ValueError(f"alternates {alternates.shape} do not match the inputs {sketches.shape}")
+        dataset = tf.data.Dataset.from_tensor_slices((sketches, alternates, np.asarray(targets)))
+        dataset = dataset.map(lambda s, a, t: (_swap(s, a, swap_rate, seed), t))
+    else:
+        dataset = tf.data.Dataset.from_tensor_slices((sketches, np.asarray(targets)))
     if training:
         dataset = dataset.shuffle(len(sketches), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.map(lambda s, t: _prepare(s, t, size, training, seed), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _swap(sketch, alternates, rate, seed):
+    """The sketch, or with probability ``rate`` one of its alternates (each equally likely)."""
+    import tensorflow as tf
+
+    pick = tf.random.uniform((), 0, tf.shape(alternates)[0], dtype=tf.int32, seed=seed)
+    return tf.cond(tf.random.uniform((), seed=seed) < rate, lambda: alternates[pick], lambda: sketch)
+
+
+def sketch_variants(sketches, count=2, seed=0):
+    """``count`` hand-drawn-looking versions of each sketch (uint8 (N, H, W[, C]) → (N, count, H, W)).
+
+    Each is ``cvae_tf.edges.sketchify`` of the strokes (pixels darker than mid-grey), seeded by
+    ``seed``, the sketch's index and the version, so the same call gives the same drawings.
+    """
+    from cvae_tf.edges import sketchify
+
+    sketches = [to_sketch_convention(_grey(x)) for x in np.asarray(sketches)]
+    return np.stack(
+        [
+            [edges_to_sketch(sketchify(sketch < 128, rng=(seed, index, version))) for version in range(count)]
+            for index, sketch in enumerate(sketches)
+        ]
+    )
 
 
 def _grey(image):

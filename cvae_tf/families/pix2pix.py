@@ -4,6 +4,8 @@ Two models, two optimizers, no latent: the trainer (``cvae_tf.gan.Pix2PixTrainer
 D step and a G step. The data are A|B pair files (``cvae_tf.data.pairs``); with ``data.edges``
 set, the inputs are edge maps drawn from the target photos (HED or Canny, cached) instead of
 the pair's other half. Inputs follow the sketch convention: dark strokes on white.
+``data.sketch_augment`` swaps training inputs for ``edges.sketchify``'d versions with that
+probability (edge maps are cleaner than what people draw).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class PairsDataConfig(DataConfig):
     input_side: str = choice("right", ("left", "right"))  # which half of a pair file is the input
     edges: str = choice("none", ("none", "canny", "hed"))  # inputs: the other half, or edges of the photo
     edge_cache: str = "~/.cache/cvae_tf/edges"
+    sketch_augment: float = 0.0  # training: probability that an input is swapped for a sketchify'd version
+    sketch_variants: int = 2  # sketchify'd versions made per training input (seeded) when sketch_augment > 0
 
 
 @dataclass
@@ -116,8 +120,15 @@ class Pix2Pix(Family):
     def prepare(self, config, data) -> Prepared:
         from cvae_tf.data.pairs import pair_dataset
 
-        size, training = config.data.image_size[0], config.training
-        train = pair_dataset(data.train.inputs, data.train.targets, training.batch_size, size, True, training.seed)
+        size, training, augment = config.data.image_size[0], config.training, config.data.sketch_augment
+        alternates = None
+        if augment > 0:  # hand-drawn-looking inputs narrow the gap between edge maps and real sketches
+            from cvae_tf.data.pairs import sketch_variants
+
+            alternates = sketch_variants(data.train.inputs, config.data.sketch_variants, training.seed)
+        train = pair_dataset(
+            data.train.inputs, data.train.targets, training.batch_size, size, True, training.seed, alternates, augment
+        )
         val = pair_dataset(data.val.inputs, data.val.targets, training.batch_size, size, False)
         return Prepared(train, val)
 
@@ -145,6 +156,7 @@ class Pix2Pix(Family):
         return trainer
 
     def inference(self, run):
+        import cvae_tf.models.pix2pix  # noqa: F401  registers ReflectionPadding2D etc. before a fresh process loads
         from cvae_tf.inference import ImageTranslator
 
         return ImageTranslator(run.model("generator"))
