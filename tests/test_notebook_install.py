@@ -35,7 +35,7 @@ def string_literals(code: str) -> list[str]:
 
 def test_every_notebook_has_the_same_install_cell():
     cells = {path.name: install_cell(path) for path in NOTEBOOKS}
-    assert len(cells) == 5
+    assert len(cells) >= 5
     assert len(set(cells.values())) == 1, "the install cells differ; keep one recipe"
 
 
