@@ -46,13 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--output", required=True, type=Path, help="run folder to write (replaced when done)")
     train.add_argument("--config", type=Path, help="YAML / JSON config; the options below override it")
-    train.add_argument("--epochs", type=int, help="number of epochs (default 10)")
+    train.add_argument(
+        "--epochs", type=int, help="number of epochs (default: 10 for full MNIST, 30 for small sets; the family's)"
+    )
     train.add_argument("--latent-dim", type=int, help="size of z (default 8)")
     train.add_argument("--grey-weight", type=float, help="k, the weight of the grey loss k·Σy(1−y) (default 0.5)")
     train.add_argument("--grey-from-epoch", type=int, help="1-based epoch that turns the grey loss on (default 2)")
     train.add_argument("--no-grey", action="store_true", help="never turn the grey loss on")
     train.add_argument("--no-side-branch", action="store_true", help="drop the encoder's raw-pixel side branch")
-    train.add_argument("--batch-size", type=int, help="images per step (default 256)")
+    train.add_argument(
+        "--batch-size", type=int, help="images per step (default: 256 for full MNIST, 32 for small sets; the family's)"
+    )
     train.add_argument("--learning-rate", type=float, help="Adam learning rate (default 1e-3)")
     train.add_argument(
         "--lr-schedule", choices=["constant", "cosine"], help="learning-rate schedule (default constant)"

@@ -31,6 +31,8 @@ class ConvVAEModelConfig(ModelSection):
 
 @dataclass
 class VAETrainingConfig(TrainingSection):
+    epochs: int | None = nullable(None)  # None: by the data's size (schedules.size_defaults), saved resolved
+    batch_size: int | None = nullable(None)  # None: 256 for full MNIST, 32 for a small set such as the sample
     grey_weight: float = 0.5  # k, the weight of the sharpness term
     grey_from_epoch: int | None = nullable(2)  # 1-based epoch that switches it on; None = never
 
@@ -56,6 +58,10 @@ class ConvVAE(Family):
         return None
 
     def prepare(self, config, data) -> Prepared:
+        from cvae_tf.schedules import size_defaults
+
+        training = config.training
+        training.batch_size, training.epochs = size_defaults(len(data.train), training.batch_size, training.epochs)
         condition = self.fit_condition(config, data)
 
         def batches(split, shuffle):
