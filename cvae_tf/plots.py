@@ -96,7 +96,7 @@ def evaluation_figure(result: dict, generated, real):
     axes = np.atleast_1d(bottom.subplots(1, len(bars)))
     digits = np.arange(10)
     for ax, (title, values, yardstick) in zip(axes, bars):
-        values = [np.nan if value is None else value for value in values]
+        values = [np.nan if value is None else value for value in values]  # None: too few images of a digit
         ax.bar(
             digits - 0.2 * (yardstick is not None),
             values,
@@ -104,10 +104,11 @@ def evaluation_figure(result: dict, generated, real):
             label="generated",
         )
         if yardstick is not None:
+            yardstick = [np.nan if value is None else value for value in yardstick]
             ax.bar(digits + 0.2, yardstick, width=0.4, label="real vs real")
             ax.legend()
         else:
-            ax.set_ylim(min(0.9, min(values)), 1.0)
+            ax.set_ylim(min([0.9] + [value for value in values if np.isfinite(value)]), 1.0)
         ax.set_xticks(digits)
         ax.set_title(title)
         ax.set_xlabel("digit")
@@ -119,9 +120,11 @@ def save_figure(fig, path: str | Path, dpi=100) -> Path:
     from cvae_tf.saving import atomic_file
 
     path = Path(path)
-    with atomic_file(path) as temporary:
-        fig.savefig(temporary, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
-    plt.close(fig)
+    try:
+        with atomic_file(path) as temporary:
+            fig.savefig(temporary, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
+    finally:
+        plt.close(fig)  # also when saving failed: an open figure holds its memory until the process ends
     return path
 
 

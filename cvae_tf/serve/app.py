@@ -29,7 +29,8 @@ PNG = {"content": {"image/png": {}}}
 def errors(*codes: int) -> dict:
     """OpenAPI ``responses`` for the 4xx answers a route gives, each with a ``detail`` body."""
     meaning = {
-        400: "the model cannot answer this request (a missing or unknown condition, a z of the wrong size)",
+        400: "the model cannot answer this request: a condition it needs is missing or one it does not take is "
+        "given, z is not of its latent size or holds neither 1 nor n vectors, or it does not take this route",
         404: "no model of that name is served",
         413: "the body or the uploaded picture is too large",
         415: "the upload is not an image",
@@ -43,12 +44,15 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
     """An app serving every run under ``models_dir`` (or that one run), loaded now, once."""
     models = load_models(models_dir)
     generators = {name: model for name, model in models.items() if isinstance(model, ServedGenerator)}
-    GenerateRequest = generate_request([field for model in generators.values() for field in model.fields])
+    uploads = {name: model for name, model in generators.items() if "reconstruct" in model.routes}
+    translators = {name: model for name, model in models.items() if isinstance(model, ServedTranslator)}
+    GenerateRequest = generate_request(generators)
     app = FastAPI(
         title="cvae_tf",
         version=__version__,
         description="Draw with the saved C-VAE / VAE runs, translate sketches with pix2pix runs. "
-        "The page at / builds its controls from GET /models.",
+        "The page at / builds its controls from GET /models. The request schemas are those of the models "
+        "served: a route that no served model answers is left out.",
     )
     app.state.models = models
     app.add_middleware(BodyLimit, limit=max_body)
@@ -76,15 +80,20 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
     def page():
         return FileResponse(STATIC / "index.html")
 
-    @app.get("/health")
+    @app.get("/health", responses=errors(413))
     def health() -> dict:
         return {"status": "ok", "models": sorted(models)}
 
-    @app.get("/models")
+    @app.get("/models", responses=errors(413))
     def list_models() -> list[ModelInfo]:
         return [ModelInfo(**model.describe()) for model in models.values()]
 
-    @app.post("/generate", response_model=GenerateResponse, responses={200: PNG, **errors(400, 404, 413, 422)})
+    @app.post(
+        "/generate",
+        response_model=GenerateResponse,
+        responses={200: PNG, **errors(400, 404, 413, 422)},
+        include_in_schema=bool(generators),
+    )
     def generate(request: GenerateRequest):
         model = lookup(request.model, ServedGenerator)
         images, z = model.generate(request.n, request.seed, request.z, request.values())
@@ -103,7 +112,10 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
         )
 
     @app.post(
-        "/reconstruct", response_model=ReconstructResponse, responses={200: PNG, **errors(400, 404, 413, 415, 422)}
+        "/reconstruct",
+        response_model=ReconstructResponse,
+        responses={200: PNG, **errors(400, 404, 413, 415, 422)},
+        include_in_schema=bool(uploads),
     )
     def reconstruct(
         file: UploadFile = File(description="a picture (PNG, JPEG, …); a greyscale model's convention is applied"),
@@ -127,7 +139,12 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
         scalars = {key: value for key, value in result.items() if key not in arrays}
         return ReconstructResponse(model=served.name, input=np.round(image, 4).tolist(), **arrays, **scalars)
 
-    @app.post("/translate", responses={200: PNG, **errors(400, 404, 413, 415, 422)}, response_class=Response)
+    @app.post(
+        "/translate",
+        responses={200: PNG, **errors(400, 404, 413, 415, 422)},
+        response_class=Response,
+        include_in_schema=bool(translators),
+    )
     def translate(
         file: UploadFile = File(description="a sketch: dark strokes on white (a light-on-dark drawing is inverted)"),
         model: str = Form(min_length=1, max_length=200),
@@ -137,7 +154,50 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
         sketch = read_image(file.file.read(), file.filename or "upload", (height, width, 1), background="white")
         return Response(png_grid(served.translate(sketch)[None]), media_type="image/png")
 
+    def openapi() -> dict:
+        """FastAPI's schema, with each upload route's form given per served model (see ``upload_forms``)."""
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            upload_forms(schema, "/reconstruct", uploads, reconstruct_form)
+            upload_forms(schema, "/translate", translators, lambda model: {})
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app
+
+
+UNSET = {"const": "", "description": "empty: the field left out (as an HTML form sends an unset one)"}
+
+
+def reconstruct_form(model: ServedGenerator) -> dict:
+    """The form fields of ``/reconstruct`` that depend on the model: its class field's bounds, or no class."""
+    field = model.class_field
+    if field is None:  # an unconditional model takes no class
+        return {"digit": UNSET, "as_digit": UNSET}
+    whole = {"type": "integer", "minimum": int(field.minimum), "maximum": int(field.maximum)}
+    return {"digit": {"anyOf": [whole, UNSET]}, "as_digit": {"anyOf": [whole, UNSET]}}
+
+
+def upload_forms(schema: dict, path: str, models: dict, fields) -> None:
+    """Make the multipart form of ``path`` what the route accepts: ``model`` one of the names of
+    ``models``, the file ``format: image`` (a picture Pillow reads), and where the models' fields
+    differ (``fields(model)``), one branch per model. A form value is never null, and an empty one
+    is a field left out (FastAPI's rule for forms)."""
+    if path not in schema["paths"]:  # no served model takes this route
+        return
+    content = schema["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
+    form = schema["components"]["schemas"][content["schema"]["$ref"].rsplit("/", 1)[1]]
+    properties = form["properties"]
+    properties["file"] = {**properties["file"], "format": "image"}
+    properties["model"] = {"type": "string", "enum": list(models), "description": "a name from GET /models"}
+    for name, value in properties.items():
+        if "anyOf" in value:  # an optional number
+            properties[name] = {**value, "anyOf": [kind for kind in value["anyOf"] if kind != {"type": "null"}]}
+            properties[name]["anyOf"].append(UNSET)
+        elif "enum" in value and name != "model":
+            properties[name] = {**value, "enum": [*value["enum"], ""]}
+    if any(fields(model) for model in models.values()):
+        form["oneOf"] = [{"properties": {"model": {"const": name}, **fields(model)}} for name, model in models.items()]
 
 
 def _json_safe(value):

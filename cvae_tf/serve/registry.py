@@ -45,9 +45,8 @@ class ServedModel:
 
 
 class ServedGenerator(ServedModel):
-    """A (C-)VAE run: draws from named condition values and a latent, re-draws uploads."""
-
-    routes = ("generate", "reconstruct")
+    """A (C-)VAE run: draws from named condition values and a latent, re-draws uploads (unless the model
+    is conditional with no class field: an upload's condition could not be guessed)."""
 
     def __init__(self, name: str, run: SavedRun, inference: LatentGenerator):
         super().__init__(name, run, inference)
@@ -57,6 +56,8 @@ class ServedGenerator(ServedModel):
         self.fields = inference.fields
         if self.conditional and not self.fields:  # a run saved without its condition: digits at white 0
             raise RunError(f"{run.path}: a conditional run without conditions.json cannot be served")
+        uploads = not self.conditional or self.class_field is not None
+        self.routes = ("generate", "reconstruct") if uploads else ("generate",)
         self.directions = self._slider_directions()
 
     @property

@@ -2,70 +2,135 @@
 
 ``/generate`` takes each condition by its field name. The request model is built when the app
 starts, from the fields of the models it serves (``generate_request``), so the OpenAPI schema
-lists exactly the names and bounds that the code accepts. Whole numbers are strict: ``true``,
-``"7"`` or ``7.0`` for a digit is an error, not a guess.
+lists exactly the names and bounds that the code accepts. Numbers are strict: ``true``, ``"7"`` or
+``2.5`` for a digit is an error, not a guess, and so is ``true`` or ``"0.5"`` for a number. A whole
+number written ``7.0`` is 7, as JSON Schema's ``integer`` has it (JSON has one kind of number).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from dataclasses import replace
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, create_model
 
 MAX_IMAGES = 256
 MAX_LATENT = 1024
-MAX_SEED = 2**63 - 1
+MAX_SEED = 2**53 - 1  # exact as a JSON number in every client (a float64, JavaScript's Number)
 
-Latent = Annotated[float, Field(ge=-50, le=50, allow_inf_nan=False)]
+
+def _whole(value):
+    """7.0 as 7: one number in JSON, an ``integer`` for JSON Schema; anything else is left to the strict check."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Whole = Annotated[int, BeforeValidator(_whole), Field(strict=True)]
+Latent = Annotated[float, Field(ge=-50, le=50, allow_inf_nan=False, strict=True)]
 LatentVector = Annotated[list[Latent], Field(min_length=1, max_length=MAX_LATENT)]
 
 
 class GenerateBase(BaseModel):
     """``POST /generate``: what every generating model takes; its condition fields are added by name."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"model": "mnist_cvae", "digit": 7, "white": 0.0, "n": 8, "seed": 1}]},
-    )
+    model_config = ConfigDict(extra="forbid")
 
     model: str = Field(min_length=1, max_length=200, description="a name from GET /models")
-    n: int = Field(1, ge=1, le=MAX_IMAGES, strict=True, description=f"number of images, at most {MAX_IMAGES}")
-    seed: int = Field(
-        0, ge=0, le=MAX_SEED, strict=True, description="seed of the prior latents; the same seed gives the same images"
+    n: Whole = Field(1, ge=1, le=MAX_IMAGES, description=f"number of images, at most {MAX_IMAGES}")
+    seed: Whole = Field(
+        0, ge=0, le=MAX_SEED, description="seed of the prior latents; the same seed gives the same images"
     )
     z: LatentVector | Annotated[list[LatentVector], Field(min_length=1, max_length=MAX_IMAGES)] | None = Field(
         None, description="latent vector(s) to decode instead of seeded ones: one vector for all n images, or n vectors"
     )
     format: Literal["png", "json"] = Field("png", description="'png': one grid image; 'json': pixel arrays and latents")
-    columns: int = Field(16, ge=1, le=MAX_IMAGES, strict=True, description="images per row of the PNG grid")
+    columns: Whole = Field(16, ge=1, le=MAX_IMAGES, description="images per row of the PNG grid")
 
     def values(self) -> dict:
         """The condition values given, by field name."""
         return {name: getattr(self, name) for name in type(self).model_fields if name not in GenerateBase.model_fields}
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        """The precise schema (one per served model) where ``generate_request`` gave one."""
+        precise = cls.__dict__.get("precise")
+        return handler(core_schema if precise is None else precise.core_schema)
 
-def generate_request(fields) -> type[GenerateBase]:
-    """The request model for ``fields`` (``ConditionField``s of every served model; a name shared
-    by several models takes the widest bounds)."""
+
+def generate_request(models: dict) -> type[GenerateBase]:
+    """The request model of ``POST /generate`` for ``models`` (name → a served generator with
+    ``fields`` and ``latent_dim``).
+
+    Two models in one. Validation uses every condition field by name (a name shared by several
+    models takes the widest bounds), so what only a model can judge (an unknown name, a missing
+    condition, a z of the wrong size) is answered by the route as a 404 or 400 naming the
+    model. The OpenAPI schema is the precise one: one request schema per served model, chosen
+    by ``model`` (a name of exactly that model), with that model's own condition fields (required
+    when they have no default) and z vectors of exactly its latent size. The one rule a JSON
+    schema cannot state is that a list of z vectors has 1 or ``n`` of them.
+    """
     merged = {}
-    for field in fields:
+    for field in (field for model in models.values() for field in model.fields):
         low, high, kind = field.minimum, field.maximum, field.type
         if field.name in merged:
             old = merged[field.name]
-            low, high = min(low, old[0]), max(high, old[1])
-            kind = "integer" if kind == old[2] == "integer" else "number"
-        merged[field.name] = (low, high, kind, field.description)
+            low, high = min(low, old.minimum), max(high, old.maximum)
+            kind = "integer" if kind == old.type == "integer" else "number"
+        merged[field.name] = replace(field, minimum=low, maximum=high, type=kind)
+    loose = create_model("GenerateRequest", __base__=GenerateBase, **condition_fields(merged.values()))
+    precise = [model_request(name, model, index) for index, (name, model) in enumerate(models.items())]
+    if precise:  # else no model generates: the route is left out of the schema
+        union = precise[0] if len(precise) == 1 else Annotated[Union[tuple(precise)], Field(discriminator="model")]
+        loose.precise = TypeAdapter(union)
+    return loose
+
+
+def condition_fields(fields, required=False) -> dict:
+    """Pydantic field definitions of condition fields; with ``required``, a field without a default must be given."""
     definitions = {}
-    for name, (low, high, kind, description) in merged.items():
-        if kind == "integer":
-            spec = Field(None, ge=int(low), le=int(high), strict=True, description=description)
-            definitions[name] = (int | None, spec)
-        else:
-            definitions[name] = (
-                float | None,
-                Field(None, ge=low, le=high, allow_inf_nan=False, description=description),
+    for field in fields:
+        must = required and field.default is None
+        if field.type == "integer":
+            kind = Whole if must else Whole | None
+            spec = Field(
+                ... if must else None,
+                ge=int(field.minimum),
+                le=int(field.maximum),
+                description=field.description,
             )
-    return create_model("GenerateRequest", __base__=GenerateBase, **definitions)
+        else:
+            kind = float if must else float | None
+            spec = Field(
+                ... if must else None,
+                ge=field.minimum,
+                le=field.maximum,
+                allow_inf_nan=False,
+                strict=True,
+                description=field.description,
+            )
+        definitions[field.name] = (kind, spec)
+    return definitions
+
+
+def model_request(name: str, model, index: int) -> type[GenerateBase]:
+    """The request schema of one served model (see ``generate_request``)."""
+    size = model.latent_dim
+    vector = Annotated[list[Latent], Field(min_length=size, max_length=size)]
+    example = {"model": name, "n": 8, "seed": 1}
+    needed = [field for field in model.fields if field.default is None]
+    example.update({field.name: int(field.minimum) if field.type == "integer" else field.minimum for field in needed})
+    config = ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+    base = type("GenerateOne", (GenerateBase,), {"model_config": config, "__module__": __name__})
+    return create_model(
+        f"GenerateRequest{index}_{re.sub(r'[^A-Za-z0-9_]', '_', name)}",
+        __base__=base,
+        model=(Literal[name], Field(description="this model's name")),
+        z=(
+            vector | Annotated[list[vector], Field(min_length=1, max_length=MAX_IMAGES)] | None,
+            Field(None, description=f"latent vector(s) of {size} values: one for all n images, or n of them"),
+        ),
+        **condition_fields(model.fields, required=True),
+    )
 
 
 class GenerateResponse(BaseModel):
