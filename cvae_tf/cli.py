@@ -232,8 +232,11 @@ def run_generate(args) -> None:
         if not equals:
             raise ValueError(f"--condition {assignment!r}; expected NAME=VALUE, e.g. male=1")
         values[name.strip()] = float(value)
-    if run.condition is not None:
-        run.condition.checked_values(1, {k: v for k, v in values.items() if k != run.condition.class_field})
+    for name, value in values.items():  # checked before drawing: an unknown name or a value out of range
+        known = [field.name for field in run.condition.fields] if run.condition is not None else []
+        if name not in known:
+            raise ValueError(f"--condition {name}: this run's condition fields are {known}")
+        run.condition.field(name).checked(value, 1)
     paths = run.family.write_test_output(run, args.output, seed=args.seed, values=values, per_class=args.per_class)
     for path in paths:
         print(path)
