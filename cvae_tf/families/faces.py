@@ -173,6 +173,7 @@ class FaceCVAEModelConfig(ConvVAEModelConfig):
     filters: list = field(default_factory=lambda: [32, 64, 128, 256])
     dense_units: int = 512
     side_branch: bool = False
+    condition_maps: bool = True  # the condition joins every decoder scale (the original's direct connections)
     condition_models: str = "saved_models/face_conditions"  # a face_conditions run (or a folder of the four)
 
 

@@ -46,9 +46,20 @@ def build_encoder(
 
 
 def build_decoder(
-    image_shape=(28, 28, 1), latent_dim=40, filters=(16, 32), dense_units=256, condition_size=None, name="decoder"
+    image_shape=(28, 28, 1),
+    latent_dim=40,
+    filters=(16, 32),
+    dense_units=256,
+    condition_size=None,
+    condition_maps=False,
+    name="decoder",
 ):
-    """z [+ condition] → image of ``image_shape`` in [0, 1] (sigmoid output)."""
+    """z [+ condition] → image of ``image_shape`` in [0, 1] (sigmoid output).
+
+    ``condition_maps`` adds the original face work's "direct connections": at every scale a dense
+    map of the condition joins the feature maps, so the decoder cannot draw without it (with the
+    condition only at the input, a wide latent carried the sex and the decoder ignored the condition).
+    """
     height, width, channels = image_shape
     scale = 2 ** len(filters)
     if height % scale or width % scale:
@@ -61,9 +72,20 @@ def build_decoder(
     x = layers.Dense((height // scale) * (width // scale) * filters[-1], activation="relu")(x)
     x = layers.Reshape((height // scale, width // scale, filters[-1]))(x)
     for width_ in reversed(filters):
+        x = _with_condition_map(x, inputs, condition_maps)
         x = layers.Conv2DTranspose(width_, 3, strides=2, padding="same", activation="relu")(x)
+    x = _with_condition_map(x, inputs, condition_maps)
     image = layers.Conv2D(channels, 3, padding="same", activation="sigmoid", name="image")(x)
     return keras.Model(inputs, image, name=name)
+
+
+def _with_condition_map(x, inputs, enabled):
+    """``x`` with one more channel: a dense map of the condition at ``x``'s height and width."""
+    if not enabled or "condition" not in inputs:
+        return x
+    height, width = x.shape[1], x.shape[2]
+    condition_map = layers.Dense(height * width)(inputs["condition"])
+    return layers.Concatenate()([x, layers.Reshape((height, width, 1))(condition_map)])
 
 
 def build_full(encoder, decoder, name="model"):
@@ -84,5 +106,6 @@ def build_models(config, image_shape=(28, 28, 1), condition_size=None, prefix="v
         condition_size=condition_size,
     )
     encoder = build_encoder(side_branch=config.side_branch, name=f"{prefix}_encoder_model", **options)
-    decoder = build_decoder(name=f"{prefix}_decoder_model", **options)
+    maps = getattr(config, "condition_maps", False)
+    decoder = build_decoder(condition_maps=maps, name=f"{prefix}_decoder_model", **options)
     return {"encoder": encoder, "decoder": decoder, "full": build_full(encoder, decoder, name=f"{prefix}_model")}
