@@ -20,9 +20,9 @@ def choice(default, choices, **kwargs):
     return field(default=default, metadata={"choices": choices}, **kwargs)
 
 
-def nullable(default):
-    """A field that may also be ``None`` (``null`` in YAML)."""
-    return field(default=default, metadata={"nullable": True})
+def nullable(default, like=None):
+    """A field that may also be ``None`` (``null`` in YAML); ``like``: a value of its type if the default is None."""
+    return field(default=default, metadata={"nullable": True, "like": like})
 
 
 def _data_formats():
@@ -158,6 +158,7 @@ def _check_keys(values, allowed: set, where: str) -> None:
 
 
 def _check_value(where: str, value, spec: dataclasses.Field, default) -> None:
+    default = spec.metadata.get("like", default) if default is None else default
     if value is None:
         ok = spec.metadata.get("nullable", False)
     elif isinstance(default, bool):

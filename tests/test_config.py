@@ -21,12 +21,12 @@ def test_yaml_config_overrides_defaults_and_round_trips(tmp_path):
         ("modle:\n  latent_dim: 3\n", r"unknown key\(s\) \['modle'\]"),
         ("training:\n  epochs: ten\n", r"training.epochs = 'ten'; expected a value like 10"),
         ("model:\n  side_branch: 1\n", r"model.side_branch = 1; expected a value like True"),
-        ("training:\n  epochs: null\n", r"training.epochs = None"),
+        ("training:\n  learning_rate: null\n", r"training.learning_rate = None"),
         (
             "training:\n  lr_schedule: step\n",
             r"training.lr_schedule = 'step'; expected one of \['constant', 'cosine'\]",
         ),
-        ("data:\n  format: png\n", r"data.format = 'png'; expected one of \['mnist', 'images', 'pairs'"),
+        ("data:\n  format: png\n", r"data.format = 'png'; expected one of \['mnist', 'images'"),
         ("data:\n  channels: 2\n", r"data.channels = 2; expected one of \[1, 3\]"),
     ],
 )

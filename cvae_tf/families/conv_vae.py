@@ -31,8 +31,8 @@ class ConvVAEModelConfig(ModelSection):
 
 @dataclass
 class VAETrainingConfig(TrainingSection):
-    epochs: int | None = nullable(None)  # None: by the data's size (schedules.size_defaults), saved resolved
-    batch_size: int | None = nullable(None)  # None: 256 for full MNIST, 32 for a small set such as the sample
+    epochs: int | None = nullable(None, like=10)  # None: by the data's size (schedules.size_defaults), saved resolved
+    batch_size: int | None = nullable(None, like=256)  # None: 256 for full MNIST, 32 for a small set such as the sample
     grey_weight: float = 0.5  # k, the weight of the sharpness term
     grey_from_epoch: int | None = nullable(2)  # 1-based epoch that switches it on; None = never
 
