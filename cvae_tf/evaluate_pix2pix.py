@@ -137,10 +137,12 @@ def evaluate_pix2pix(run, baselines=(), data=None, seed=0, samples=6):
             for key in ("l1", "psnr", "ssim", "frechet")
         },
     }
-    columns = [inputs["edges"], outputs[run.path.name]["edges"], inputs["sketch"], outputs[run.path.name]["sketch"]]
-    columns += [outputs[baseline.path.name]["edges"] for baseline in baselines] + [targets]
-    header = ["edges", run.path.name, "sketch-like", run.path.name]
-    header += [f"{baseline.path.name}" for baseline in baselines] + ["target"]
+    names = [run.path.name] + [baseline.path.name for baseline in baselines]
+    columns, header = [], []
+    for kind, label in (("edges", "edges"), ("sketch", "sketch-like")):
+        columns += [inputs[kind]] + [outputs[name][kind] for name in names]
+        header += [label] + [f"{name} ({label})" for name in names]
+    columns, header = columns + [targets], header + ["target"]
     return {"summary": summary, "metrics": metrics, "grid": result_grid(columns, samples), "columns": header}
 
 

@@ -62,7 +62,8 @@ def test_evaluate_cli_scores_the_run_and_its_baselines_on_edges_and_sketches(run
     assert report["summary"]["test_pairs"] == 6 and report["summary"]["image_size"] == 32
     assert "| l1_only | sketch-like" in (tmp_path / "evaluation.md").read_text()
     grid = Image.open(tmp_path / "evaluation.png")
-    assert grid.size == (6 * 32 + 5 * 4, 3 * 32 + 2 * 4)  # edges, out, sketch, out, L1-only, target
+    assert grid.size == (7 * 32 + 6 * 4, 3 * 32 + 2 * 4)  # edges, run, baseline, sketch, run, baseline, target
+    assert report["grid_columns"][-1] == "target" and report["grid_columns"][3] == "sketch-like"
 
 
 def test_metrics_are_zero_distance_for_identical_pictures_and_grow_with_a_shift():
