@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import negative_data_rejection
 from hypothesis import strategies as st
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -95,7 +96,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 def test_every_answer_agrees_with_the_openapi_schema(case):
-    case.call_and_validate()
+    # A multipart form carries every value as text, so a "negative" case that turns the integer 2
+    # into the string "2" sends the very same bytes as the valid one; the server is right to accept
+    # it. Every other check stays on for the form routes, and every check for the JSON routes.
+    multipart = case.operation.path in ("/reconstruct", "/translate")
+    case.call_and_validate(excluded_checks=[negative_data_rejection] if multipart else None)
 
 
 def test_the_schema_states_each_served_model_s_own_names_conditions_and_latent_size(api_schema):
