@@ -28,6 +28,7 @@ from pathlib import Path
 import keras
 
 import cvae_tf.models.layers  # noqa: F401  (registers the custom layers before any load)
+import cvae_tf.models.pix2pix  # noqa: F401  (ReflectionPadding2D, InstanceNormalization)
 from cvae_tf.conditions import CONDITIONS, load_condition  # noqa: F401  (CONDITIONS: the file's name)
 from cvae_tf.errors import RunError
 
