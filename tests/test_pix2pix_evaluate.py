@@ -12,20 +12,7 @@ from cvae_tf.config import RunConfig
 from cvae_tf.data.pairs import pair_dataset, sketch_variants
 from cvae_tf.evaluate_pix2pix import frechet_distance, picture_metrics, projection_features
 from cvae_tf.runs import train
-
-
-def write_pairs(folder, count, size=32, seed=0):
-    """A|B files: a coloured block on the left, its outline (dark on white) on the right."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True)
-    for index in range(count):
-        top, left = rng.integers(2, size // 2, 2)
-        photo = np.full((size, size, 3), 40, np.uint8)
-        photo[top : top + 12, left : left + 12] = rng.integers(80, 255, 3)
-        sketch = np.full((size, size, 3), 255, np.uint8)
-        sketch[top : top + 12, [left, left + 11]] = 0
-        sketch[[top, top + 11], left : left + 12] = 0
-        Image.fromarray(np.concatenate([photo, sketch], axis=1)).save(folder / f"{index:03d}.png")
+from test_pix2pix_family import write_pairs
 
 
 def tiny_config(source):

@@ -1,42 +1,16 @@
 """The pix2pix notebooks (08 data, 09 training, 10 sketch → picture) run in their quick configuration
 on a few synthetic pairs made here (never the shared facades)."""
 
-from pathlib import Path
-
-import numpy as np
-import papermill
 import pytest
 from PIL import Image
+from test_notebooks import execute as run_notebook
+from test_pix2pix_family import write_pairs
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-SIZE = 32
-
-
-def execute(name, tmp_path, **parameters):
-    output = tmp_path / f"{name}.out.ipynb"
-    papermill.execute_notebook(
-        NOTEBOOKS / f"{name}.ipynb",
-        output,
-        parameters=parameters,
-        cwd=str(NOTEBOOKS),
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    return output.read_text()
+SIZE = 32  # write_pairs' size
 
 
-def write_pairs(folder, count, seed=0):
-    """Photo LEFT (a coloured block on grey), its outline dark on white RIGHT, as the facades lay out."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True)
-    for index in range(count):
-        top, left = rng.integers(2, SIZE // 2, 2)
-        photo = np.full((SIZE, SIZE, 3), 60, np.uint8)
-        photo[top : top + 12, left : left + 12] = rng.integers(120, 255, 3)
-        sketch = np.full((SIZE, SIZE, 3), 255, np.uint8)
-        sketch[top : top + 12, [left, left + 11]] = 0
-        sketch[[top, top + 11], left : left + 12] = 0
-        Image.fromarray(np.concatenate([photo, sketch], axis=1)).save(folder / f"{index}.png")
+def execute(name, tmp_path, **parameters) -> str:
+    return run_notebook(name, tmp_path, **parameters).read_text()
 
 
 @pytest.mark.notebook
