@@ -8,19 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cvae_tf.config import RunConfig
 from cvae_tf.data.pairs import pair_dataset, sketch_variants
 from cvae_tf.evaluate_pix2pix import frechet_distance, picture_metrics, projection_features
 from cvae_tf.runs import train
-from test_pix2pix_family import write_pairs
-
-
-def tiny_config(source):
-    config = RunConfig.for_family("pix2pix")
-    config.data.source, config.data.image_size = str(source), [32, 32]
-    config.model.base_filters, config.model.residual_blocks, config.model.discriminator_filters = 8, 1, 8
-    config.training.epochs, config.training.batch_size = 1, 4
-    return config
+from test_pix2pix_family import tiny_config, write_pairs
 
 
 @pytest.fixture(scope="module")

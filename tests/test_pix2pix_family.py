@@ -28,15 +28,21 @@ def write_pairs(folder, count, size=32, seed=0):
         Image.fromarray(np.concatenate([photo, sketch], axis=1)).save(folder / f"{index:03d}.png")
 
 
+def tiny_config(source, size=32, epochs=1):
+    """A pix2pix config that trains in seconds: base 8, one residual block, batch 4."""
+    config = RunConfig.for_family("pix2pix")
+    config.data.source, config.data.image_size = str(source), [size, size]
+    config.model.base_filters, config.model.residual_blocks, config.model.discriminator_filters = 8, 1, 8
+    config.training.epochs, config.training.batch_size = epochs, 4
+    return config
+
+
 @pytest.fixture(scope="module")
 def pix2pix_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("pairs")
     write_pairs(root / "train", 8)
     write_pairs(root / "test", 4, seed=1)
-    config = RunConfig.for_family("pix2pix")
-    config.data.source, config.data.image_size = str(root), [32, 32]
-    config.model.base_filters, config.model.residual_blocks, config.model.discriminator_filters = 8, 1, 8
-    config.training.epochs, config.training.batch_size = 2, 4
+    config = tiny_config(root, epochs=2)
     output = tmp_path_factory.mktemp("runs") / "sketch2photo"
     return output, train(config, output, verbose=0)
 

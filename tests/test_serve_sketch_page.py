@@ -1,14 +1,12 @@
 """The explorer page's drawing canvas in headless Chromium: strokes drawn with pointer events on
 #sketch are sent to POST /translate and the picture comes back into #digit-image (a tiny pix2pix run)."""
 
-import numpy as np
 import pytest
-from PIL import Image
 
-from cvae_tf.config import RunConfig
 from cvae_tf.runs import train
 from cvae_tf.serve.browser import chromium_paths, headless_chromium
 from cvae_tf.serve.server import running_server
+from test_pix2pix_family import tiny_config, write_pairs
 
 pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extra: pip install -e '.[dev]'")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -42,25 +40,12 @@ return dark;
 """
 
 
-def write_pairs(folder, count):
-    rng = np.random.default_rng(0)
-    folder.mkdir(parents=True)
-    for index in range(count):
-        photo = rng.integers(0, 255, (SIZE, SIZE, 3), dtype=np.uint8)
-        sketch = np.full((SIZE, SIZE, 3), 255, np.uint8)
-        sketch[8:24, 16] = 0
-        Image.fromarray(np.concatenate([photo, sketch], axis=1)).save(folder / f"{index}.png")
-
-
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     pairs = tmp_path_factory.mktemp("pairs")
-    write_pairs(pairs / "train", 4)
-    write_pairs(pairs / "test", 2)
-    config = RunConfig.for_family("pix2pix")
-    config.data.source, config.data.image_size = str(pairs), [SIZE, SIZE]
-    config.model.base_filters, config.model.residual_blocks, config.model.discriminator_filters = 8, 1, 8
-    config.training.epochs, config.training.batch_size = 1, 4
+    write_pairs(pairs / "train", 4, SIZE)
+    write_pairs(pairs / "test", 2, SIZE, seed=1)
+    config = tiny_config(pairs, SIZE)
     models = tmp_path_factory.mktemp("page_models")
     train(config, models / "sketch2photo", verbose=0)
     with running_server(models) as url:

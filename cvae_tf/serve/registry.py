@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from cvae_tf.conditions import condition_vectors
 from cvae_tf.errors import RunError
 from cvae_tf.inference import ImageTranslator, LatentGenerator
 from cvae_tf.saving import MANIFEST, SavedRun
@@ -208,4 +207,4 @@ def load_models(models_dir: str | Path) -> dict:
     return models
 
 
-__all__ = ["RequestError", "ServedGenerator", "ServedTranslator", "condition_vectors", "load_models", "run_folders"]
+__all__ = ["RequestError", "ServedGenerator", "ServedTranslator", "load_models", "run_folders"]
