@@ -75,16 +75,8 @@ def main(argv=None):
         train_size = len(runs.load_data(config).train)
         config.training.epochs = schedules.epochs_for_steps(train_size, config.training.batch_size, args.steps)
     callbacks = []
-    if args.kl_warmup or args.beta != 1.0:
-        beta = args.beta
-
-        class Trainer(schedules.BetaVAETrainer):
-            def __init__(self, encoder, decoder, grey_weight=1.0, **kwargs):
-                super().__init__(encoder, decoder, grey_weight=grey_weight, beta=beta, **kwargs)
-
-        runs.VAETrainer = Trainer  # build_trainer looks the class up in runs' namespace
-        if args.kl_warmup:
-            callbacks.append(schedules.KLWarmup(args.kl_warmup, beta))
+    if args.kl_warmup or args.beta != 1.0:  # β set before every batch (at once when there is no warm-up)
+        callbacks.append(schedules.KLWarmup(args.kl_warmup, args.beta))
     if args.white_scale != 1.0:
         runs.WhiteRatioCondition = schedules.scaled_condition(args.white_scale)  # prepare_data fits it
     if args.grey_ramp:

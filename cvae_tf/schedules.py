@@ -7,11 +7,11 @@ Each piece works with the existing ``VAETrainer`` (``cvae_tf.training``) from ou
 - ``epochs_for_steps``: a step budget turned into an epoch count, so that a small data set (the
   offline ``sample``, 4,000 training digits) gets as many optimizer steps as it needs.
 - ``GreyWeightRamp``: a schedule for k instead of the on/off switch. ``VAETrainer``'s training
-  loss is ``mse + kl + k · grey_on · grey``; this callback sets ``grey_on`` every batch, so it
-  ramps from 0 to 1 (or to any factor) over a span of steps. Pass it after ``GreyLossSwitch``
+  loss is ``mse + β·kl + k · sharpness_on · sharpness``; this callback sets ``sharpness_on`` every batch, so it
+  ramps from 0 to 1 (or to any factor) over a span of steps. Pass it after ``SharpnessSwitch``
   (``train(..., callbacks=[...])`` does), it then overrides the switch.
-- ``BetaVAETrainer`` + ``KLWarmup``: a KL weight β (a non-trainable variable, ``kl_weight``) that
-  ``KLWarmup`` ramps from ``start`` to ``beta`` over the first steps, against posterior collapse.
+- ``KLWarmup``: ramps ``VAETrainer``'s KL weight β (the variable ``kl_weight``) from ``low`` to
+  ``beta`` over the first steps, against posterior collapse.
 
 - ``scaled_condition``: the white-ratio condition normalised by ``scale · σ_d`` instead of σ_d.
   ``c = clip(0.5 · (r − μ_d) / σ_d, −1, 1)`` clips the boldest and thinnest 5% of digits to ±1,
@@ -27,15 +27,8 @@ from __future__ import annotations
 import math
 
 import keras
-import tensorflow as tf
-from keras import ops
 
-from cvae_tf.training import VAETrainer
-
-try:  # the conditions module is being split into a package; either layout works
-    from cvae_tf.conditions import WhiteRatioCondition
-except ImportError:  # pragma: no cover
-    from cvae_tf.conditions.white_ratio import WhiteRatioCondition
+from cvae_tf.conditions import WhiteRatioCondition
 
 
 def epochs_for_steps(train_size: int, batch_size: int, steps: int, min_epochs: int = 1) -> int:
@@ -86,9 +79,9 @@ class _StepSchedule(keras.callbacks.Callback):
 
 
 class GreyWeightRamp(_StepSchedule):
-    """k's factor ``grey_on``: 0 for the first ``start`` steps, then linear up to ``high`` over ``length`` steps."""
+    """k's factor ``sharpness_on``: 0 for the first ``start`` steps, then up to ``high`` over ``length`` steps."""
 
-    variable = "grey_on"
+    variable = "sharpness_on"
 
     def __init__(self, start: int, length: int, high: float = 1.0):
         super().__init__()
@@ -99,7 +92,7 @@ class GreyWeightRamp(_StepSchedule):
 
 
 class KLWarmup(_StepSchedule):
-    """β from ``low`` to ``beta`` linearly over the first ``length`` steps (needs ``BetaVAETrainer``)."""
+    """β from ``low`` to ``beta`` linearly over the first ``length`` steps."""
 
     variable = "kl_weight"
 
@@ -109,29 +102,6 @@ class KLWarmup(_StepSchedule):
 
     def value(self, step: int) -> float:
         return ramp(step, 0, self.length, self.low, self.beta)
-
-
-class BetaVAETrainer(VAETrainer):
-    """``VAETrainer`` whose training loss weighs the KL term by ``kl_weight`` (β, default ``beta``).
-
-    Validation still scores the plain objective (β = 1), so "best epoch" compares like with like.
-    To wire it into ``VAETrainer`` itself: add the variable in ``__init__`` and the factor in
-    ``train_step``, exactly as below.
-    """
-
-    def __init__(self, encoder, decoder, grey_weight: float = 1.0, beta: float = 1.0, **kwargs):
-        super().__init__(encoder, decoder, grey_weight=grey_weight, **kwargs)
-        self.kl_weight = keras.Variable(float(beta), trainable=False, name="kl_weight")
-
-    def train_step(self, data):
-        with tf.GradientTape() as tape:
-            terms = self.loss_terms(data, training=True)
-            objective = terms["mse"] + terms["kl"] + self.grey_weight * self.grey_on * terms["grey"]
-            weighted = terms["mse"] + self.kl_weight * terms["kl"] + self.grey_weight * self.grey_on * terms["grey"]
-            scaled = ops.mean(weighted) / tf.distribute.get_strategy().num_replicas_in_sync
-        gradients = tape.gradient(scaled, self.trainable_weights)
-        self.optimizer.apply(gradients, self.trainable_weights)
-        return self._record(objective, terms)
 
 
 def scaled_condition(scale: float):

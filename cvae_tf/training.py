@@ -18,7 +18,9 @@ class VAETrainer(keras.Model):
     Batches are dicts: ``image`` plus the encoder's other inputs (e.g. ``condition``), which the
     decoder receives too. The loss per image is ``mse + kl + weight · on · sharpness``, where the
     sharpness term is the family's (the digits' grey loss by default) and ``sharpness_on`` a
-    non-trainable variable that ``SharpnessSwitch`` sets at each epoch's start. Validation
+    non-trainable variable that ``SharpnessSwitch`` sets at each epoch's start; ``kl_weight`` (β)
+    scales the KL term (1 for the digits; a colour face, whose pixel noise is far below the
+    unit-variance Gaussian that a plain MSE sum assumes, needs less). Validation
     (``test_step``) always scores the full objective, sharpness term included, so that "best
     epoch" compares like with like before and after the switch.
     """
@@ -30,12 +32,14 @@ class VAETrainer(keras.Model):
         grey_weight: float = 1.0,
         sharpness_loss=grey_loss,
         sharpness_name: str = "grey",
+        kl_weight: float = 1.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.grey_weight = float(grey_weight)
+        self.kl_weight = keras.Variable(float(kl_weight), trainable=False, name="kl_weight")  # KLWarmup may ramp it
         self.sharpness_loss, self.sharpness_name = sharpness_loss, sharpness_name
         self.sharpness_on = keras.Variable(0.0, trainable=False, name="sharpness_on")
         names = ("loss", "mse", "kl", sharpness_name)
@@ -63,11 +67,15 @@ class VAETrainer(keras.Model):
             self.sharpness_name: self.sharpness_loss(reconstruction, inputs["image"]),
         }
 
+    def objective(self, terms, switch=1.0):
+        """The loss per image from the terms; ``switch`` (0 or 1) gates the sharpness term."""
+        sharpness = self.grey_weight * switch * terms[self.sharpness_name]
+        return terms["mse"] + self.kl_weight * terms["kl"] + sharpness
+
     def train_step(self, data):
         with tf.GradientTape() as tape:
             terms = self.loss_terms(data, training=True)
-            sharpness = self.grey_weight * self.sharpness_on * terms[self.sharpness_name]
-            per_image = terms["mse"] + terms["kl"] + sharpness
+            per_image = self.objective(terms, self.sharpness_on)
             # Gradients are summed over replicas, so each replica contributes its share of the mean.
             scaled = ops.mean(per_image) / tf.distribute.get_strategy().num_replicas_in_sync
         gradients = tape.gradient(scaled, self.trainable_weights)
@@ -76,7 +84,7 @@ class VAETrainer(keras.Model):
 
     def test_step(self, data):
         terms = self.loss_terms(data, training=False)
-        return self._record(terms["mse"] + terms["kl"] + self.grey_weight * terms[self.sharpness_name], terms)
+        return self._record(self.objective(terms), terms)
 
     def _record(self, per_image_loss, terms):
         # Per image, like the terms, so that loss = mse + kl + k·grey holds for the epoch means too.
@@ -84,6 +92,35 @@ class VAETrainer(keras.Model):
         for name, values in terms.items():
             self.trackers[name].update_state(values)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+class JudgedVAETrainer(VAETrainer):
+    """A C-VAE trainer that also asks its decoder to obey the condition on prior samples.
+
+    Each batch, latents from the prior are decoded under the batch's conditions in shuffled
+    order (real combinations, other faces), and ``judge`` (frozen models that read a condition
+    from an image, e.g. the four face models) reads them back; the ``control`` term is the
+    binary cross-entropy between requested and judged values, summed over the condition,
+    weighted by ``judge_weight``. The reconstruction terms alone let a decoder lean on z and
+    ignore a condition that the encoder already saw.
+    """
+
+    def __init__(self, encoder, decoder, judge, judge_weight: float = 1.0, seed: int = 0, **kwargs):
+        super().__init__(encoder, decoder, **kwargs)
+        self.judge, self.judge_weight = judge, float(judge_weight)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers["control"] = keras.metrics.Mean(name="control")
+
+    def loss_terms(self, inputs, training=False):
+        terms = super().loss_terms(inputs, training)
+        requested = keras.random.shuffle(inputs["condition"], axis=0, seed=self.seed_generator)
+        z = keras.random.normal((ops.shape(requested)[0], self.decoder.input["z"].shape[-1]), seed=self.seed_generator)
+        judged = ops.clip(self.judge(self.decoder({"z": z, "condition": requested}, training=training)), 1e-6, 1 - 1e-6)
+        cross_entropy = -(requested * ops.log(judged) + (1 - requested) * ops.log(1 - judged))
+        return {**terms, "control": ops.sum(cross_entropy, axis=1)}
+
+    def objective(self, terms, switch=1.0):
+        return super().objective(terms, switch) + self.judge_weight * terms["control"]
 
 
 class SharpnessSwitch(keras.callbacks.Callback):

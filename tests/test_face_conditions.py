@@ -33,8 +33,7 @@ def synthetic_split(n: int, seed: int) -> FaceSplit:
 @pytest.fixture(scope="module")
 def trained():
     data = FaceData(synthetic_split(256, 0), synthetic_split(32, 1), synthetic_split(64, 2), "synthetic", SIZE)
-    epochs = {name: 1 for name in fc.MODEL_NAMES} | {fc.SEX_MODEL: 4}
-    models = fc.train_condition_models(data, epochs=epochs, batch_size=32, widths=WIDTHS, verbose=0)
+    models = fc.train_condition_models(data, epochs=4, batch_size=32, widths=WIDTHS, verbose=0)
     return data, models
 
 
@@ -48,7 +47,6 @@ def test_models_have_the_original_names_and_outputs(trained):
     for name in fc.REGRESSION_MODELS:
         output = models[name].predict(batch, verbose=0)
         assert output.shape == (5, 1) and np.all((output >= 0) & (output <= 1))
-    assert all(model.training_seconds > 0 for model in models.values())
 
 
 def test_short_training_beats_chance_on_sex(trained):
@@ -95,9 +93,10 @@ def test_scores_balanced_accuracy_and_mean_baseline():
     np.testing.assert_allclose(scores["mean_mse"], np.mean((0.75 - target) ** 2))
 
 
-def test_unknown_model_name():
-    with pytest.raises(ValueError, match="expected one of"):
-        fc.build_condition_model("regression_nose")
+def test_the_four_share_one_trunk_while_they_train(trained):
+    _, models = trained
+    trunks = {id(layer) for model in models.values() for layer in model.layers if layer.name == "face_trunk"}
+    assert len(trunks) == 1
 
 
 def test_save_and_load_all_four(trained, tmp_path):

@@ -27,7 +27,7 @@ class _Trainer:
 
     def __init__(self, step):
         self.optimizer = type("Optimizer", (), {"iterations": keras.Variable(step, dtype="int64")})()
-        self.grey_on = keras.Variable(0.0)
+        self.sharpness_on = keras.Variable(0.0)
         self.kl_weight = keras.Variable(1.0)
 
 
@@ -37,11 +37,11 @@ def test_callbacks_set_their_variable_from_the_optimizer_step():
     for callback in (grey, kl):
         callback.set_model(trainer)
         callback.on_train_batch_begin(0)
-    assert float(trainer.grey_on.numpy()) == pytest.approx(0.5)
+    assert float(trainer.sharpness_on.numpy()) == pytest.approx(0.5)
     assert float(trainer.kl_weight.numpy()) == pytest.approx(1.0)
     logs = {}
     grey.on_epoch_end(0, logs)
-    assert logs == {"grey_on": pytest.approx(0.5)}
+    assert logs == {"sharpness_on": pytest.approx(0.5)}
 
 
 def test_scaled_condition_saves_the_scaled_spread():

@@ -75,10 +75,14 @@ class ConvVAE(Family):
 
     def build_trainer(self, config, models, steps_per_epoch=None):
         training = config.training
-        trainer = VAETrainer(models["encoder"], models["decoder"], **self.loss_options(config))
+        trainer = self.trainer(config, models)
         optimizer = keras.optimizers.Adam(learning_rate(training, steps_per_epoch))
         trainer.compile(optimizer=optimizer, jit_compile=training.jit_compile)
         return trainer
+
+    def trainer(self, config, models) -> VAETrainer:
+        """The uncompiled trainer of the encoder and decoder."""
+        return VAETrainer(models["encoder"], models["decoder"], **self.loss_options(config))
 
     def loss_options(self, config) -> dict:
         """The trainer's sharpness term: the grey loss Σ y(1 − y), weighted by k."""

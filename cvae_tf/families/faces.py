@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import keras
 import numpy as np
-import tensorflow as tf
-from keras import ops
 
 from cvae_tf.config import DataConfig, ModelSection, TrainingSection, choice, nullable
 from cvae_tf.data.sources import register_format
@@ -50,7 +47,7 @@ def _face_folders(data, seed):
 @dataclass
 class FaceConditionsModelConfig(ModelSection):
     family: str = "face_conditions"
-    widths: list = field(default_factory=lambda: [16, 32, 64, 128])
+    widths: list = field(default_factory=lambda: [32, 64, 128, 256])  # the shared trunk's stages
 
 
 @dataclass
@@ -61,82 +58,6 @@ class FaceConditionsTrainingConfig(TrainingSection):
     lr_schedule: str = choice("cosine", ("constant", "cosine"))
 
 
-class ConditionModelsTrainer(keras.Model):
-    """Trains the four condition models at once: each loss counts only the faces labelled for it.
-
-    Batches are ``{"image": (B, H, W, 3), "targets": (B, 4)}`` with NaN for unlabelled. The four
-    networks share nothing, so one summed loss trains each on its own term alone.
-    """
-
-    def __init__(self, models: dict, **kwargs):
-        super().__init__(**kwargs)
-        from cvae_tf.models.face_conditions import MODEL_NAMES
-
-        self.condition_models = [models[name] for name in MODEL_NAMES]
-        names = ("loss", "sex_accuracy", "hair_mse", "mouth_mse", "eyes_mse")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
-        self.built = True
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def terms(self, data, training):
-        image, targets = data["image"], data["targets"]
-        labelled = ops.logical_not(ops.isnan(targets))
-        weights = ops.cast(labelled, "float32")
-        clean = ops.where(labelled, targets, 0.0)
-        outputs = [model({"image": image}, training=training) for model in self.condition_models]
-        p_male = ops.clip(outputs[0][:, 0], 1e-6, 1 - 1e-6)
-        male = clean[:, 0]
-        cross_entropy = -(male * ops.log(p_male) + (1 - male) * ops.log(1 - p_male))
-        errors = [ops.square(output[:, 0] - clean[:, i + 1]) for i, output in enumerate(outputs[1:])]
-        terms = [cross_entropy, *errors]
-        means = [ops.sum(t * weights[:, i]) / ops.maximum(ops.sum(weights[:, i]), 1.0) for i, t in enumerate(terms)]
-        correct = ops.cast((p_male > 0.5) == (male > 0.5), "float32")
-        accuracy = ops.sum(correct * weights[:, 0]) / ops.maximum(ops.sum(weights[:, 0]), 1.0)
-        return ops.sum(ops.stack(means)), accuracy, means[1:]
-
-    def train_step(self, data):
-        with tf.GradientTape() as tape:
-            loss, accuracy, errors = self.terms(data, training=True)
-        self.optimizer.apply(tape.gradient(loss, self.trainable_weights), self.trainable_weights)
-        return self._record(loss, accuracy, errors)
-
-    def test_step(self, data):
-        return self._record(*self.terms(data, training=False))
-
-    def _record(self, loss, accuracy, errors):
-        for name, value in zip(self.trackers, (loss, accuracy, *errors)):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-
-def face_batches(split, batch_size, shuffle, seed, conditions=None, augment=False):
-    """``{"image", "targets"}`` batches (or ``{"image", "condition"}`` with ``conditions``); mirrored and
-    shifted by up to 4 pixels when ``augment``."""
-    height, width = split.images.shape[1:3]
-    features = {"image": split.images}
-    if conditions is None:
-        features["targets"] = split.targets[["male", "hair", "mouth", "eyes"]].to_numpy(np.float32)
-    else:
-        features["condition"] = np.asarray(conditions, np.float32)
-    dataset = tf.data.Dataset.from_tensor_slices(features)
-    if shuffle:
-        dataset = dataset.shuffle(len(split.images), seed=seed, reshuffle_each_iteration=True)
-
-    def prepare(batch):
-        image = batch["image"]
-        if augment:
-            image = tf.image.random_flip_left_right(image)
-            padded = tf.pad(image, [[4, 4], [4, 4], [0, 0]], mode="SYMMETRIC")
-            image = tf.image.random_crop(padded, (height, width, 3))
-        return {**batch, "image": tf.cast(image, tf.float32) / 255.0}
-
-    dataset = dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size)
-    return dataset.prefetch(tf.data.AUTOTUNE)
-
-
 class FaceConditions(Family):
     name = "face_conditions"
     data_config = FaceDataConfig
@@ -145,22 +66,21 @@ class FaceConditions(Family):
     description = "the four face attribute models (sex, hair, mouth, eyes)"
 
     def prepare(self, config, data) -> Prepared:
+        from cvae_tf.data.faces import face_batches
+
         size, seed = config.training.batch_size, config.training.seed
         return Prepared(face_batches(data.train, size, True, seed, augment=True), face_batches(data.val, 256, False, 0))
 
     def build_models(self, config) -> dict:
-        from cvae_tf.models.face_conditions import MODEL_NAMES, build_condition_model
+        from cvae_tf.models.face_conditions import build_condition_models
 
-        size, widths = tuple(config.data.image_size), tuple(config.model.widths)
-        return {name: build_condition_model(name, size, widths) for name in MODEL_NAMES}
+        return build_condition_models(tuple(config.data.image_size), tuple(config.model.widths))
 
     def build_trainer(self, config, models, steps_per_epoch=None):
+        from cvae_tf.models.face_conditions import compile_trainer
         from cvae_tf.training import learning_rate
 
-        trainer = ConditionModelsTrainer(models)
-        rate = learning_rate(config.training, steps_per_epoch)
-        trainer.compile(optimizer=keras.optimizers.AdamW(rate, weight_decay=1e-4))
-        return trainer
+        return compile_trainer(models, learning_rate(config.training, steps_per_epoch))
 
 
 # --- the face C-VAE -------------------------------------------------------------------------------
@@ -174,6 +94,7 @@ class FaceCVAEModelConfig(ConvVAEModelConfig):
     dense_units: int = 512
     side_branch: bool = False
     condition_maps: bool = True  # the condition joins every decoder scale (the original's direct connections)
+    refine: bool = True  # a 3×3 convolution after each decoder upsampling
     condition_models: str = "saved_models/face_conditions"  # a face_conditions run (or a folder of the four)
 
 
@@ -184,6 +105,8 @@ class FaceTrainingConfig(VAETrainingConfig):
     lr_schedule: str = choice("cosine", ("constant", "cosine"))
     sharpness: str = choice("frequency", ("frequency", "grey", "none"))  # the term switched on from grey_from_epoch
     grey_weight: float = 1.0  # k, the sharpness term's weight
+    kl_weight: float = 1.0  # β, the KL term's weight
+    judge_weight: float = 0.0  # the control term's weight: prior samples judged by the condition models
     grey_from_epoch: int | None = nullable(2)
 
 
@@ -205,11 +128,23 @@ class FaceCVAE(ConvVAE):
         return FaceAttributes(load_condition_models(_models_folder(config.model.condition_models)))
 
     def prepare(self, config, data) -> Prepared:
+        from cvae_tf.data.faces import face_batches
+
         condition = self.fit_condition(config, data)
         size, seed = config.training.batch_size, config.training.seed
         train = face_batches(data.train, size, True, seed, condition.of_images(data.train.images))
         val = face_batches(data.val, size, False, seed, condition.of_images(data.val.images))
         return Prepared(train, val, condition)
+
+    def trainer(self, config, models):
+        from cvae_tf.training import JudgedVAETrainer
+
+        if not config.training.judge_weight:
+            return super().trainer(config, models)
+        judge = condition_reader(_models_folder(config.model.condition_models))
+        options = self.loss_options(config)
+        weight, seed = config.training.judge_weight, config.training.seed
+        return JudgedVAETrainer(models["encoder"], models["decoder"], judge, weight, seed, **options)
 
     def loss_options(self, config) -> dict:
         from cvae_tf.losses import frequency_loss, grey_loss
@@ -217,7 +152,8 @@ class FaceCVAE(ConvVAE):
         training = config.training
         weight = 0.0 if training.sharpness == "none" else training.objective_grey_weight
         loss = {"frequency": frequency_loss, "grey": grey_loss, "none": grey_loss}[training.sharpness]
-        return {"grey_weight": weight, "sharpness_loss": loss, "sharpness_name": "sharpness"}
+        named = {"sharpness_loss": loss, "sharpness_name": "sharpness"}
+        return {"grey_weight": weight, "kl_weight": training.kl_weight, **named}
 
     def callbacks(self, config) -> list:
         from cvae_tf.training import SharpnessSwitch
@@ -229,6 +165,23 @@ class FaceCVAE(ConvVAE):
 
     def sample_request(self, n, seed=0):
         return sample_request(n, seed)
+
+
+def condition_reader(folder):
+    """images → (B, 4) [P(male), hair, mouth, eyes]: the four saved models, frozen, as one function."""
+    from keras import ops
+
+    from cvae_tf.models.face_conditions import MODEL_NAMES, load_condition_models
+
+    models = load_condition_models(folder)
+    for model in models.values():
+        model.trainable = False
+
+    def read(images):
+        outputs = [models[name]({"image": images}, training=False) for name in MODEL_NAMES]
+        return ops.concatenate([outputs[0][:, :1], *outputs[1:]], axis=1)
+
+    return read
 
 
 def _models_folder(path):

@@ -52,6 +52,7 @@ def build_decoder(
     dense_units=256,
     condition_size=None,
     condition_maps=False,
+    refine=False,
     name="decoder",
 ):
     """z [+ condition] → image of ``image_shape`` in [0, 1] (sigmoid output).
@@ -74,6 +75,8 @@ def build_decoder(
     for width_ in reversed(filters):
         x = _with_condition_map(x, inputs, condition_maps)
         x = layers.Conv2DTranspose(width_, 3, strides=2, padding="same", activation="relu")(x)
+        if refine:
+            x = layers.Conv2D(width_, 3, padding="same", activation="relu")(x)
     x = _with_condition_map(x, inputs, condition_maps)
     image = layers.Conv2D(channels, 3, padding="same", activation="sigmoid", name="image")(x)
     return keras.Model(inputs, image, name=name)
@@ -106,6 +109,6 @@ def build_models(config, image_shape=(28, 28, 1), condition_size=None, prefix="v
         condition_size=condition_size,
     )
     encoder = build_encoder(side_branch=config.side_branch, name=f"{prefix}_encoder_model", **options)
-    maps = getattr(config, "condition_maps", False)
-    decoder = build_decoder(condition_maps=maps, name=f"{prefix}_decoder_model", **options)
+    extras = {key: getattr(config, key, False) for key in ("condition_maps", "refine")}
+    decoder = build_decoder(**extras, name=f"{prefix}_decoder_model", **options)
     return {"encoder": encoder, "decoder": decoder, "full": build_full(encoder, decoder, name=f"{prefix}_model")}
