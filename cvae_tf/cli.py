@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
     evaluate.add_argument("--data", help="MNIST source whose test split is the reference (default: the run's own)")
-    evaluate.add_argument("--judge", type=Path, help="faces: a face_conditions run that judges a vanilla VAE's faces")
+    evaluate.add_argument(
+        "--judge", type=Path, help="faces: a face_conditions run that judges the faces (needed for a vanilla VAE)"
+    )
     evaluate.add_argument(
         "--classifier",
         type=Path,
@@ -295,7 +297,8 @@ def run_evaluate(args) -> None:
 
 
 def run_evaluate_faces(run, args) -> None:
-    """Control and quality of a face run; a vanilla VAE is judged by the condition models of ``--judge``."""
+    """Control and quality of a face run, judged by the condition models of ``--judge`` (a vanilla VAE
+    has none of its own) or by the run's own."""
     from cvae_tf.evaluate_faces import evaluate_face_run, write_face_report
     from cvae_tf.models.face_conditions import load_condition_models
     from cvae_tf.runs import load_run_data
@@ -303,7 +306,8 @@ def run_evaluate_faces(run, args) -> None:
     judge = load_condition_models(args.judge) if args.judge else None
     if judge is None and run.condition is None:
         raise ValueError(f"{args.run}: an unconditional face run needs --judge DIR (a face_conditions run)")
-    result = evaluate_face_run(run, load_run_data(run, args.data), judge, seed=args.seed)
+    judge_name = str(args.judge) if args.judge else "own (the run's condition_models)"
+    result = evaluate_face_run(run, load_run_data(run, args.data), judge, seed=args.seed, judge_name=judge_name)
     for path in write_face_report(result, args.output or args.run):
         print(path)
     print(json.dumps(result, indent=2))

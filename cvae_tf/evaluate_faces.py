@@ -60,9 +60,14 @@ def quality(run, reference, condition_models, n: int = 500, seed: int = 0) -> di
     }
 
 
-def control(run, n: int = 400, seed: int = 0) -> dict:
-    """How far the judged conditions of generated faces follow the requested ones."""
-    generator, judge = run.family.inference(run), run.condition
+def control(run, condition_models=None, n: int = 400, seed: int = 0) -> dict:
+    """How far the conditions of generated faces, as ``condition_models`` (default: the run's own) read
+    them, follow the requested ones. Judges trained apart from the run (another seed) keep a run
+    that learned from its own models' verdicts (``training.judge_weight``) honest."""
+    from cvae_tf.conditions import FaceAttributes
+
+    generator = run.family.inference(run)
+    judge = FaceAttributes(condition_models) if condition_models else run.condition
     rng = np.random.default_rng(seed)
     requested = {name: rng.random(n).astype(np.float32) for name in ("male", "hair", "mouth", "eyes")}
     requested["male"] = (np.arange(n) % 2).astype(np.float32)  # extreme requests: 0 and 1 in turn
@@ -81,12 +86,14 @@ def control(run, n: int = 400, seed: int = 0) -> dict:
     }
 
 
-def evaluate_face_run(run, data, condition_models=None, seed: int = 0) -> dict:
-    """Every measure of a face run (a face C-VAE, or a vanilla VAE judged by ``condition_models``)."""
+def evaluate_face_run(run, data, condition_models=None, seed: int = 0, judge_name: str = "own") -> dict:
+    """Every measure of a face run (a face C-VAE, or a vanilla VAE) judged by ``condition_models``
+    (default: the run's own four, named ``judge_name`` in the report)."""
     condition_models = condition_models or run.condition.models
-    result = {"run": str(run.path), "family": run.family.name, "quality": quality(run, data.test, condition_models)}
+    quality_ = quality(run, data.test, condition_models)
+    result = {"run": str(run.path), "family": run.family.name, "judge": judge_name, "quality": quality_}
     if run.condition is not None:
-        result["control"] = control(run, seed=seed)
+        result["control"] = control(run, condition_models, seed=seed)
     return result
 
 
@@ -94,6 +101,8 @@ def markdown(result: dict) -> str:
     q = result["quality"]
     lines = [
         f"# Evaluation of `{result['run']}` ({result['family']})",
+        "",
+        f"Judged by the condition models: {result.get('judge', 'own')}.",
         "",
         "| measure | value | target |",
         "|---|---|---|",

@@ -1,0 +1,46 @@
+"""The face C-VAE's training options: the KL weight β and the control term on judged prior samples."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cvae_tf.config import RunConfig
+from cvae_tf.runs import train
+from cvae_tf.saving import SavedRun
+
+
+def test_the_control_term_trains_on_judged_samples_and_leaves_the_judges_frozen(face_runs, tmp_path):
+    config = RunConfig.from_dict(SavedRun.open(face_runs / "faces").manifest["config"])
+    config.training.kl_weight, config.training.judge_weight = 0.25, 2.0
+    train(config, tmp_path / "judged", verbose=0)
+
+    log = pd.read_csv(tmp_path / "judged" / "training_log.csv")
+    assert (log["control"] > 0).all() and np.isfinite(log["control"]).all()
+    k = config.training.grey_weight
+    for prefix, switch in (("", log["sharpness_on"]), ("val_", 1.0)):
+        expected = log[prefix + "mse"] + 0.25 * log[prefix + "kl"] + k * switch * log[prefix + "sharpness"]
+        expected += 2.0 * log[prefix + "control"]
+        np.testing.assert_allclose(log[prefix + "loss"], expected, rtol=1e-4)
+
+    judges = SavedRun.open(face_runs / "conditions").model("classify_male_or_female")
+    kept = SavedRun.open(tmp_path / "judged").condition.models["classify_male_or_female"]
+    for before, after in zip(judges.get_weights(), kept.get_weights()):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_a_run_without_the_control_term_logs_none(face_runs):
+    log = pd.read_csv(face_runs / "faces" / "training_log.csv")
+    assert "control" not in log.columns
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0])
+def test_the_kl_weight_scales_the_objective(face_runs, weight):
+    from cvae_tf.families import get_family
+
+    run = SavedRun.open(face_runs / "faces")
+    config = RunConfig.from_dict(run.manifest["config"])
+    config.training.kl_weight = weight
+    trainer = get_family("face_cvae").trainer(config, {"encoder": run.encoder, "decoder": run.decoder})
+    terms = {"mse": np.float32([3.0]), "kl": np.float32([5.0]), "sharpness": np.float32([7.0])}
+    expected = 3.0 + weight * 5.0 + config.training.grey_weight * 7.0
+    np.testing.assert_allclose(np.asarray(trainer.objective(terms)), [expected], rtol=1e-6)
