@@ -38,6 +38,30 @@ def tiny_run(tmp_path_factory):
     return output, manifest
 
 
+@pytest.fixture(scope="session")
+def face_runs(tmp_path_factory):
+    """The four condition models ("conditions") and a face C-VAE on them ("faces"), two epochs each on
+    60 synthetic CelebA faces at 16 × 16; shared by the face family and face serving tests."""
+    from cvae_tf.runs import train
+    from test_data_faces import make_celeba
+
+    root = tmp_path_factory.mktemp("celeba")
+    make_celeba(root, n=60)
+    runs = tmp_path_factory.mktemp("face_runs")
+    conditions = RunConfig.for_family("face_conditions")
+    conditions.data.source, conditions.data.image_size = str(root), [16, 16]
+    conditions.model.widths = [8, 16]
+    conditions.training.epochs, conditions.training.batch_size = 2, 16
+    train(conditions, runs / "conditions", verbose=0)
+    cvae = RunConfig.for_family("face_cvae")
+    cvae.data.source, cvae.data.image_size = str(root), [16, 16]
+    cvae.model.condition_models, cvae.model.latent_dim = str(runs / "conditions"), 4
+    cvae.model.filters, cvae.model.dense_units = [8, 16], 32
+    cvae.training.epochs, cvae.training.batch_size = 2, 16
+    train(cvae, runs / "faces", verbose=0)
+    return runs
+
+
 @pytest.fixture
 def digits():
     """Forty synthetic 28x28 uint8 'digits' (four per class) with their labels."""

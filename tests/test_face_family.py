@@ -1,6 +1,6 @@
 """The face families through the runner on a small synthetic CelebA folder: the four condition
 models, then the face C-VAE on their predictions, its sharpness switch, a self-contained run
-folder, named generation, ``sample`` and ``generate``."""
+folder, named generation, ``sample`` and ``generate`` (the runs: ``face_runs`` in conftest.py)."""
 
 import shutil
 
@@ -10,29 +10,7 @@ import pytest
 from PIL import Image
 
 from cvae_tf.cli import main
-from cvae_tf.config import RunConfig
-from cvae_tf.runs import train
 from cvae_tf.saving import SavedRun
-from test_data_faces import make_celeba
-
-
-@pytest.fixture(scope="module")
-def face_runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("celeba")
-    make_celeba(root, n=60)
-    runs = tmp_path_factory.mktemp("runs")
-    conditions = RunConfig.for_family("face_conditions")
-    conditions.data.source, conditions.data.image_size = str(root), [16, 16]
-    conditions.model.widths = [8, 16]
-    conditions.training.epochs, conditions.training.batch_size = 2, 16
-    train(conditions, runs / "conditions", verbose=0)
-    cvae = RunConfig.for_family("face_cvae")
-    cvae.data.source, cvae.data.image_size = str(root), [16, 16]
-    cvae.model.condition_models, cvae.model.latent_dim = str(runs / "conditions"), 4
-    cvae.model.filters, cvae.model.dense_units = [8, 16], 32
-    cvae.training.epochs, cvae.training.batch_size = 2, 16
-    train(cvae, runs / "faces", verbose=0)
-    return runs
 
 
 def test_the_four_condition_models_train_together_and_reload_under_their_names(face_runs):

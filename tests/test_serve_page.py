@@ -78,3 +78,47 @@ def test_new_random_sample_button_draws_a_new_style(browser):
     after = redrawn_after(browser, lambda: browser.find_element(By.ID, "resample").click())
     assert after != before and sliders() != before_sliders
     assert not browser.find_element(By.ID, "status").text.startswith("error")
+
+
+# --- a face model: an upload re-drawn under the sliders ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def face_page(face_runs, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("face_page_models")
+    (folder / "faces").symlink_to(face_runs / "faces", target_is_directory=True)
+    with running_server(folder) as url:
+        driver = headless_chromium(user_data_dir=tmp_path_factory.mktemp("chromium_faces"))
+        try:
+            driver.get(url)
+            yield driver
+        finally:
+            driver.quit()
+
+
+def redraws(driver) -> int:
+    return int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-redraws"))
+
+
+def test_an_uploaded_face_is_reconstructed_and_redrawn_under_the_sliders(face_page, tmp_path):
+    from test_data_faces import face
+
+    WebDriverWait(face_page, 60).until(lambda d: draws(d) >= 1)
+    row = face_page.find_element(By.ID, "redrawn-image")
+    assert face_page.find_element(By.ID, "upload-field").is_displayed() and not row.is_displayed()
+    picture = tmp_path / "face.png"
+    face((89, 109), male=True, seed=0).save(picture)
+    face_page.find_element(By.ID, "face-upload").send_keys(str(picture))
+    WebDriverWait(face_page, 30).until(lambda d: redraws(d) >= 1)
+    assert row.is_displayed() and row.get_attribute("naturalWidth") == str(3 * 16)  # upload, reconstruction, re-drawn
+    assert face_page.find_element(By.ID, "upload-values").text.startswith("read from it: male=")
+    before = row.screenshot_as_png
+    face_page.execute_script(  # the slider let go at 0 (female): one input, one change
+        "const s = document.getElementById('male'); s.value = 0;"
+        "s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change'));"
+    )
+    WebDriverWait(face_page, 30).until(lambda d: redraws(d) >= 2)
+    WebDriverWait(face_page, 30).until(
+        lambda d: d.execute_script("return document.getElementById('redrawn-image').complete")
+    )
+    assert row.screenshot_as_png != before

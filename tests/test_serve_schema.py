@@ -4,12 +4,14 @@ no 5xx, every status and content type documented, response bodies and headers as
 says, schema-valid requests accepted (2xx) and schema-invalid ones refused (4xx).
 
 The models served are real runs: the tiny trained C-VAE ("digits", latent 8, digit and white
-conditions), an unconditional VAE ("plain", latent 2) and an untrained image-to-image run
+conditions), the tiny face C-VAE ("faces", latent 4, four attributes read from an upload and
+changed by name), an unconditional VAE ("plain", latent 2) and an untrained image-to-image run
 ("sketches", 16 × 16), so the per-model request schemas (each model's name, conditions and
 latent size) are exercised on every kind and every route.
 """
 
 import io
+import json
 import os
 
 import keras
@@ -23,6 +25,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from schemathesis.transport.serialization import Binary
 
+from cvae_tf.conditions.face_attributes import FACE_FIELDS
 from cvae_tf.saving import write_run
 from cvae_tf.serve.app import create_app
 
@@ -50,6 +53,9 @@ def pictures(draw):
 
 
 schemathesis.openapi.format("image", pictures())
+# A face model's ``changes``: a JSON object of some of its fields, each in its range.
+FACE_VALUES = {field.name: st.floats(field.minimum, field.maximum) for field in FACE_FIELDS}
+schemathesis.openapi.format("json", st.fixed_dictionaries({}, optional=FACE_VALUES).map(json.dumps))
 
 
 def write_translator_run(path, size=16):
@@ -62,9 +68,10 @@ def write_translator_run(path, size=16):
 
 
 @pytest.fixture(scope="module")
-def api_schema(tiny_run, tmp_path_factory):
+def api_schema(tiny_run, face_runs, tmp_path_factory):
     folder = tmp_path_factory.mktemp("schema_models")
     (folder / "digits").symlink_to(tiny_run[0], target_is_directory=True)
+    (folder / "faces").symlink_to(face_runs / "faces", target_is_directory=True)
     write_vae_run(folder / "plain")
     write_translator_run(folder / "sketches")
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(folder))
@@ -108,8 +115,8 @@ def test_the_schema_states_each_served_model_s_own_names_conditions_and_latent_s
     schemas = raw["components"]["schemas"]
     assert set(raw["paths"]) == {"/health", "/models", "/generate", "/reconstruct", "/translate"}
     choice = schemas["GenerateRequest"]["discriminator"]
-    assert (choice["propertyName"], sorted(choice["mapping"])) == ("model", ["digits", "plain"])
-    digits, plain = schemas["GenerateRequest0_digits"], schemas["GenerateRequest1_plain"]
+    assert (choice["propertyName"], sorted(choice["mapping"])) == ("model", ["digits", "faces", "plain"])
+    digits, plain = schemas["GenerateRequest0_digits"], schemas["GenerateRequest2_plain"]
     assert digits["required"] == ["model", "digit"] and plain["required"] == ["model"]
     assert "digit" not in plain["properties"] and plain["additionalProperties"] is False
     vector = digits["properties"]["z"]["anyOf"][0]
@@ -117,7 +124,7 @@ def test_the_schema_states_each_served_model_s_own_names_conditions_and_latent_s
     assert plain["properties"]["z"]["anyOf"][0]["maxItems"] == 2
     assert digits["properties"]["seed"]["maximum"] == 2**53 - 1
     upload = schemas["Body_reconstruct_reconstruct_post"]
-    assert upload["properties"]["model"]["enum"] == ["digits", "plain"]
+    assert upload["properties"]["model"]["enum"] == ["digits", "faces", "plain"]
     assert upload["properties"]["file"]["format"] == "image"
     by_model = {branch["properties"]["model"]["const"]: branch["properties"] for branch in upload["oneOf"]}
     assert by_model["plain"]["digit"] == {"const": "", "description": by_model["plain"]["digit"]["description"]}

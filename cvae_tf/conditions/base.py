@@ -61,6 +61,7 @@ class Condition:
     kind: ClassVar[str]
     fields: ClassVar[tuple[ConditionField, ...]]
     class_field: ClassVar[str | None] = None  # a field whose values are classes (guessed from images)
+    reads_images: ClassVar[bool] = False  # ``of_images`` needs no labels: an image's condition is read from it
 
     @property
     def size(self) -> int:

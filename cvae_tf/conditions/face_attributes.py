@@ -29,6 +29,7 @@ class FaceAttributes(Condition):
     kind: ClassVar[str] = "face_attributes"
     fields: ClassVar[tuple] = FACE_FIELDS
     size: ClassVar[int] = len(FACE_FIELDS)
+    reads_images: ClassVar[bool] = True  # the four models read any face
 
     def __init__(self, models: dict):
         self.models = models  # the four condition models by name

@@ -6,6 +6,7 @@ listed in the OpenAPI schema with its meaning.
 """
 
 import json
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -24,13 +25,21 @@ from cvae_tf.serve.schemas import GenerateResponse, ModelInfo, ReconstructRespon
 
 STATIC = Path(__file__).parent / "static"
 PNG = {"content": {"image/png": {}}}
+CHANGES_EXAMPLE = '{"male": 0, "mouth": 1}'
+CONDITIONS_HEADER = {
+    "X-Conditions": {
+        "description": "the upload's own condition values, e.g. male=0.93,hair=0.41 (a PNG answer)",
+        "schema": {"type": "string"},
+    }
+}
 
 
 def errors(*codes: int) -> dict:
     """OpenAPI ``responses`` for the 4xx answers a route gives, each with a ``detail`` body."""
     meaning = {
         400: "the model cannot answer this request: a condition it needs is missing or one it does not take is "
-        "given, z is not of its latent size or holds neither 1 nor n vectors, or it does not take this route",
+        "given, z is not of its latent size or holds neither 1 nor n vectors, changes are not a JSON object of "
+        "its condition's names and values in range, or it does not take this route",
         404: "no model of that name is served",
         413: "the body or the uploaded picture is too large",
         415: "the upload is not an image",
@@ -114,7 +123,7 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
     @app.post(
         "/reconstruct",
         response_model=ReconstructResponse,
-        responses={200: PNG, **errors(400, 404, 413, 415, 422)},
+        responses={200: {**PNG, "headers": CONDITIONS_HEADER}, **errors(400, 404, 413, 415, 422)},
         include_in_schema=bool(uploads),
     )
     def reconstruct(
@@ -122,11 +131,18 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
         model: str = Form(min_length=1, max_length=200),
         digit: int | None = Form(None, ge=0, le=9, description="the upload's own class; predicted if left out"),
         as_digit: int | None = Form(None, ge=0, le=9, description="also re-draw the upload's style as this class"),
+        changes: str | None = Form(
+            None,
+            max_length=2000,
+            description="for a model that reads an upload's condition (faces): values to change, a JSON object "
+            f"such as {CHANGES_EXAMPLE}; the upload is also re-drawn under its own values so changed",
+        ),
         format: Literal["png", "json"] = Form("png"),
     ):
         served = lookup(model, ServedGenerator)
+        changed = parse_changes(changes)
         image = read_image(file.file.read(), file.filename or "upload", served.image_shape, background="black")
-        result = served.reconstruct(image, digit, as_digit)
+        result = served.reconstruct(image, digit, as_digit, changed)
         if format == "png":
             row = [image, result["reconstruction"]] + ([result["redrawn"]] if "redrawn" in result else [])
             field = served.class_field
@@ -134,6 +150,8 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
             if field is not None:
                 headers = {f"X-{field.name.title()}": str(result[field.name])}
                 headers[f"X-{field.name.title()}-Source"] = result[f"{field.name}_source"]
+            if "values" in result:
+                headers["X-Conditions"] = ",".join(f"{name}={value:.4g}" for name, value in result["values"].items())
             return Response(png_grid(np.stack(row)), media_type="image/png", headers=headers)
         arrays = {key: np.round(result[key], 4).tolist() for key in ("reconstruction", "redrawn") if key in result}
         scalars = {key: value for key, value in result.items() if key not in arrays}
@@ -169,20 +187,59 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
 UNSET = {"const": "", "description": "empty: the field left out (as an HTML form sends an unset one)"}
 
 
+def parse_changes(text: str | None) -> dict | None:
+    """The ``changes`` form field as name → number (None when left out); the model checks names and ranges."""
+    if text is None:
+        return None
+    try:
+        changes = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise RequestError(f"changes is not valid JSON ({err}); expected an object such as {CHANGES_EXAMPLE}") from None
+    if not isinstance(changes, dict):
+        raise RequestError(f"changes must be a JSON object such as {CHANGES_EXAMPLE}, not {text!r}")
+    for name, value in changes.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise RequestError(f"changes: {name} = {value!r} is not a number")
+    return changes
+
+
 def reconstruct_form(model: ServedGenerator) -> dict:
-    """The form fields of ``/reconstruct`` that depend on the model: its class field's bounds, or no class."""
+    """The form fields of ``/reconstruct`` that depend on the model: its class field's bounds, the changes of
+    a condition read from the upload (see ``changes_text``), or neither."""
     field = model.class_field
-    if field is None:  # an unconditional model takes no class
-        return {"digit": UNSET, "as_digit": UNSET}
-    whole = {"type": "integer", "minimum": int(field.minimum), "maximum": int(field.maximum)}
-    return {"digit": {"anyOf": [whole, UNSET]}, "as_digit": {"anyOf": [whole, UNSET]}}
+    if field is not None:
+        whole = {"type": "integer", "minimum": int(field.minimum), "maximum": int(field.maximum)}
+        return {"digit": {"anyOf": [whole, UNSET]}, "as_digit": {"anyOf": [whole, UNSET]}, "changes": UNSET}
+    if not model.reads_images:  # an unconditional model takes no class and no changes
+        return {"digit": UNSET, "as_digit": UNSET, "changes": UNSET}
+    return {"digit": UNSET, "as_digit": UNSET, "changes": {"anyOf": [changes_text(model.fields), UNSET]}}
+
+
+def changes_text(fields) -> dict:
+    """``changes`` for these condition fields: a string holding a JSON object of their names and numbers.
+
+    The ``pattern`` states the names and that the values are numbers, as a validator reads it; the
+    ranges are in ``contentSchema``, which validators leave to the reader (format ``json``).
+    """
+    space, number = r"[ \t\n\r]*", r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?"
+    names = "|".join(re.escape(field.name) for field in fields)
+    pair = f'{space}"({names})"{space}:{space}{number}{space}'
+    values = {field.name: {"type": "number", "minimum": field.minimum, "maximum": field.maximum} for field in fields}
+    return {
+        "type": "string",
+        "format": "json",
+        "pattern": rf"^\{{({pair}(,{pair})*)?\}}$",
+        "contentMediaType": "application/json",
+        "contentSchema": {"type": "object", "properties": values, "additionalProperties": False},
+    }
 
 
 def upload_forms(schema: dict, path: str, models: dict, fields) -> None:
     """Make the multipart form of ``path`` what the route accepts: ``model`` one of the names of
     ``models``, the file ``format: image`` (a picture Pillow reads), and where the models' fields
     differ (``fields(model)``), one branch per model. A form value is never null, and an empty one
-    is a field left out (FastAPI's rule for forms)."""
+    is a field left out (FastAPI's rule for forms). Such a field's shared property allows just what
+    some branch does, so a value no served model takes is invalid even to a reader that skips oneOf."""
     if path not in schema["paths"]:  # no served model takes this route
         return
     content = schema["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
@@ -196,8 +253,12 @@ def upload_forms(schema: dict, path: str, models: dict, fields) -> None:
             properties[name]["anyOf"].append(UNSET)
         elif "enum" in value and name != "model":
             properties[name] = {**value, "enum": [*value["enum"], ""]}
-    if any(fields(model) for model in models.values()):
-        form["oneOf"] = [{"properties": {"model": {"const": name}, **fields(model)}} for name, model in models.items()]
+    branches = {name: fields(model) for name, model in models.items()}
+    if any(branches.values()):
+        form["oneOf"] = [{"properties": {"model": {"const": name}, **branch}} for name, branch in branches.items()]
+    for name in dict.fromkeys(key for branch in branches.values() for key in branch):
+        kinds = [kind for branch in branches.values() for kind in branch[name].get("anyOf", [branch[name]])]
+        properties[name] = {**properties[name], "anyOf": list({json.dumps(kind): kind for kind in kinds}.values())}
 
 
 def _json_safe(value):

@@ -45,7 +45,7 @@ class ServedModel:
 
 class ServedGenerator(ServedModel):
     """A (C-)VAE run: draws from named condition values and a latent, re-draws uploads (unless the model
-    is conditional with no class field: an upload's condition could not be guessed)."""
+    is conditional and an upload's condition can neither be guessed by class nor read from it)."""
 
     def __init__(self, name: str, run: SavedRun, inference: LatentGenerator):
         super().__init__(name, run, inference)
@@ -55,7 +55,7 @@ class ServedGenerator(ServedModel):
         self.fields = inference.fields
         if self.conditional and not self.fields:  # a run saved without its condition: digits at white 0
             raise RunError(f"{run.path}: a conditional run without conditions.json cannot be served")
-        uploads = not self.conditional or self.class_field is not None
+        uploads = not self.conditional or self.class_field is not None or self.reads_images
         self.routes = ("generate", "reconstruct") if uploads else ("generate",)
         self.directions = self._slider_directions()
 
@@ -63,6 +63,11 @@ class ServedGenerator(ServedModel):
     def class_field(self):
         condition = self.inference.condition
         return None if condition is None or condition.class_field is None else condition.field(condition.class_field)
+
+    @property
+    def reads_images(self) -> bool:
+        """Whether the condition reads an upload's own values (face attributes), so they can be changed."""
+        return self.conditional and self.inference.condition.reads_images
 
     def describe(self) -> dict:
         """What ``GET /models`` shows: condition fields, latent size and slider directions, image shape."""
@@ -81,25 +86,35 @@ class ServedGenerator(ServedModel):
     def generate(self, n: int, seed: int, z=None, values: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``n`` images and their latents; ``z`` (one row, or ``n`` rows) fixes the style, else ``seed`` draws it."""
         values = {key: value for key, value in (values or {}).items() if value is not None}
-        try:
-            return self.inference.generate(n, seed, z=z, **values)
-        except ValueError as err:
-            raise RequestError(f"model {self.name!r}: {err}") from None
+        return checked(self.name, self.inference.generate, n, seed, z=z, **values)
 
-    def reconstruct(self, image: np.ndarray, own: int | None = None, target: int | None = None) -> dict:
-        """Encode ``image`` under its own condition, decode it as itself and, for a class condition, as ``target``.
+    def reconstruct(
+        self, image: np.ndarray, own: int | None = None, target: int | None = None, changes: dict | None = None
+    ) -> dict:
+        """Encode ``image`` under its own condition, decode it as itself and, re-drawn, under changed values:
+        as the class ``target`` for a class condition, or with ``changes`` (name → value) for one read from
+        images (see ``redraw``).
 
         The own class is ``own`` if given, else guessed by ``LatentGenerator.guess`` (the same
         rule as ``cvae-tf latent --redraw``).
         """
         generator = self.inference
+        if "reconstruct" not in self.routes:
+            raise RequestError(
+                f"model {self.name!r} ({self.kind}) cannot read an upload's condition; it takes {self.routes}"
+            )
         if not self.conditional:
-            if own is not None or target is not None:
-                raise RequestError(f"model {self.name!r} ({self.kind}) is unconditional: it takes no class")
+            if own is not None or target is not None or changes is not None:
+                raise RequestError(f"model {self.name!r} ({self.kind}) is unconditional: it takes no class or changes")
             return {"reconstruction": generator.reconstruct(image[None])[0]}
         field = self.class_field
         if field is None:
-            raise RequestError(f"model {self.name!r} ({self.kind}) has no class condition to guess or change")
+            if own is not None or target is not None:
+                names = [each.name for each in self.fields]
+                raise RequestError(f"model {self.name!r} ({self.kind}) has no class; change its values {names} instead")
+            return self.redraw(image, changes)
+        if changes is not None:
+            raise RequestError(f"model {self.name!r} ({self.kind}) takes a class to re-draw as, not changes")
         candidates = [own] if own is not None else list(range(int(field.minimum), int(field.maximum) + 1))
         guessed = generator.guess(image[None], candidates, generator.condition.of_images)
         label, conditions = int(guessed["classes"][0]), guessed["conditions"]
@@ -113,6 +128,20 @@ class ServedGenerator(ServedModel):
             redraw_values = {**result["values"], field.name: target}
             result[f"as_{field.name}"] = int(target)
             result["redrawn"] = generator.decode(guessed["z_mean"], generator.condition.vectors(1, **redraw_values))[0]
+        return result
+
+    def redraw(self, image: np.ndarray, changes: dict | None) -> dict:
+        """The upload's own values read from it, its reconstruction under them and, with ``changes``,
+        the same latent decoded under the own values so changed ("the same face, mouth open")."""
+        condition = self.inference.condition
+        checked(self.name, condition.checked_values, 1, changes or {})  # a bad name or value: before any work
+        values = {name: float(value[0]) for name, value in condition.values_of(image[None]).items()}
+        own = condition.vectors(1, **values)
+        z_mean = self.inference.encode(image[None], own)["z_mean"]
+        result = {"values": values, "reconstruction": self.inference.decode(z_mean, own)[0]}
+        if changes is not None:
+            changed = condition.vectors(1, **{**values, **changes})
+            result.update(changes=changes, redrawn=self.inference.decode(z_mean, changed)[0])
         return result
 
     def _slider_directions(self) -> list[int]:
@@ -161,6 +190,14 @@ class ServedTranslator(ServedModel):
 
     def translate(self, sketch: np.ndarray) -> np.ndarray:
         return self.inference.translate(sketch[None])[0]
+
+
+def checked(name: str, function, *args, **kwargs):
+    """``function(*args, **kwargs)``, its ValueError (a bad request to model ``name``) a RequestError."""
+    try:
+        return function(*args, **kwargs)
+    except ValueError as err:
+        raise RequestError(f"model {name!r}: {err}") from None
 
 
 def served(name: str, run: SavedRun):

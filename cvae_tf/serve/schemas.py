@@ -154,6 +154,7 @@ class ReconstructResponse(BaseModel):
 
     model: str
     values: dict[str, float] | None = Field(None, description="the upload's own condition values, as measured")
+    changes: dict[str, float] | None = Field(None, description="the values changed for the re-drawing, by name")
     input: list
     reconstruction: list
     redrawn: list | None = None

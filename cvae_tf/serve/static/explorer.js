@@ -1,11 +1,17 @@
 // The explorer page, built from GET /models: a button row for each whole-number condition field
 // (a class such as the digit), a slider for each number field, sliders over the latent
 // directions, and a drawing canvas for image-to-image models. Every change asks the server for
-// a PNG (POST /generate, or POST /translate with the drawing) and shows it.
+// a PNG (POST /generate, or POST /translate with the drawing) and shows it. A model whose
+// condition is read from an upload (faces) also re-draws an uploaded picture under the sliders'
+// values (POST /reconstruct with them as changes).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { models: [], model: null, values: {}, z: null, seed: 0, latest: 0 };
+const state = { models: [], model: null, values: {}, z: null, seed: 0, latest: 0, upload: null, latestUpload: 0 };
+
+// Reconstructs uploads and has no class buttons: its condition is read from the upload and changed by name.
+const redraws = (model) => model.routes.includes("reconstruct") && model.conditional
+  && !model.conditions.some((field) => field.type === "integer");
 
 async function post(path, body) {
   const options = body instanceof FormData ? { method: "POST", body }
@@ -43,6 +49,26 @@ async function draw() {
     document.body.dataset.draws = Number(document.body.dataset.draws) + 1;
   } catch (error) {
     $("status").textContent = `error ${error.message}`;
+  }
+}
+
+async function redrawUpload() {  // the upload, its reconstruction, and the same picture under the sliders' values
+  if (!state.upload || !redraws(state.model)) return;
+  const ticket = ++state.latestUpload;
+  const form = new FormData();
+  form.append("model", state.model.name);
+  form.append("file", state.upload);
+  form.append("changes", JSON.stringify(state.values));
+  try {
+    const response = await post("/reconstruct", form);
+    const blob = await response.blob();
+    if (ticket !== state.latestUpload) return;
+    show($("redrawn-image"), blob);
+    $("redrawn-image").hidden = $("redrawn-title").hidden = false;
+    $("upload-values").textContent = `read from it: ${response.headers.get("X-Conditions").replaceAll(",", ", ")}`;
+    document.body.dataset.redraws = Number(document.body.dataset.redraws) + 1;
+  } catch (error) {
+    $("upload-values").textContent = `error ${error.message}`;
   }
 }
 
@@ -95,7 +121,7 @@ function sliderFor(field) {  // a number field: a slider with its value (ids lik
     $(`${field.name}-value`).textContent = Number(input.value).toFixed(2);
     draw();
   });
-  input.addEventListener("change", drawSamples);
+  input.addEventListener("change", () => { drawSamples(); redrawUpload(); });
   return set;
 }
 
@@ -162,6 +188,10 @@ async function selectModel(name) {
   $("model-info").textContent = sketching ? `${model.kind} · ${model.image_shape.join("×")}` : `${model.kind} · latent ${model.latent_dim}`;
   $("sketch-field").hidden = !sketching;
   $("latent-field").hidden = $("resample").hidden = $("samples").hidden = $("samples-title").hidden = sketching;
+  $("upload-field").hidden = !redraws(model);
+  $("redrawn-image").hidden = $("redrawn-title").hidden = true;
+  state.upload = null;
+  $("face-upload").value = $("upload-values").textContent = "";
   buildConditions();
   if (!sketching) buildLatents();
   await resample();
@@ -172,6 +202,7 @@ async function start() {
   $("model").replaceChildren(...state.models.map((m) => new Option(m.name, m.name)));
   $("model").addEventListener("change", (event) => selectModel(event.target.value));
   $("resample").addEventListener("click", resample);
+  $("face-upload").addEventListener("change", (event) => { state.upload = event.target.files[0]; redrawUpload(); });
   setUpCanvas();
   await selectModel(state.models[0].name);
 }
