@@ -110,9 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
     evaluate.add_argument("--data", help="MNIST source whose test split is the reference (default: the run's own)")
-    evaluate.add_argument(
-        "--judge", type=Path, help="faces: a face_conditions run that judges the faces (needed for a vanilla VAE)"
-    )
+    evaluate.add_argument("--judge", type=Path, help="faces: a face_conditions run to judge by (default: own)")
     evaluate.add_argument(
         "--classifier",
         type=Path,
@@ -282,6 +280,8 @@ def run_evaluate(args) -> None:
     run = SavedRun.open(args.run)
     if run.family.name == "pix2pix":
         return run_evaluate_pix2pix(run, args)
+    if run.family.name == "face_conditions":
+        return run_evaluate_condition_models(run, args)
     if run.manifest["config"]["data"].get("format") in ("celeba", "face_folders", "images"):
         return run_evaluate_faces(run, args)
     if run.manifest["config"]["data"].get("format", "mnist") != "mnist":
@@ -294,6 +294,19 @@ def run_evaluate(args) -> None:
     for path in write_report(result, samples, args.output or args.run):
         print(path)
     print(json.dumps(result["summary"]))
+
+
+def run_evaluate_condition_models(run, args) -> None:
+    """The four condition models on the held-out test faces: MSE against the mean predictor's, accuracies."""
+    from cvae_tf.evaluate_faces import write_condition_report
+    from cvae_tf.models.face_conditions import evaluate_condition_models, load_condition_models
+    from cvae_tf.runs import load_run_data
+
+    data = load_run_data(run, args.data)
+    table = evaluate_condition_models(load_condition_models(run.path), data.test, reference=data.train)
+    for path in write_condition_report(table, run.path, args.output or args.run):
+        print(path)
+    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
 
 
 def run_evaluate_faces(run, args) -> None:

@@ -123,12 +123,23 @@ def markdown(result: dict) -> str:
 
 
 def write_face_report(result: dict, output_dir) -> list[Path]:
+    return _write(output_dir, json.dumps(result, indent=2), markdown(result).rstrip())
+
+
+def write_condition_report(table, run_path, output_dir) -> list[Path]:
+    """``evaluation.md`` and ``evaluation.json`` of the condition models' scores (one row per model)."""
+    header = f"# Evaluation of `{run_path}` (face_conditions, {int(table['n'].max())} held-out faces at most)\n\n"
+    text = table.to_string(float_format=lambda v: f"{v:.4f}")
+    return _write(output_dir, table.to_json(orient="index", indent=2), f"{header}```\n{text}\n```")
+
+
+def _write(output_dir, json_text: str, markdown_text: str) -> list[Path]:
     from cvae_tf.saving import atomic_file
 
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, text in (("evaluation.json", json.dumps(result, indent=2)), ("evaluation.md", markdown(result))):
+    for name, text in (("evaluation.json", json_text), ("evaluation.md", markdown_text + "\n")):
         with atomic_file(output_dir / name) as temporary:
             temporary.write_text(text)
         paths.append(output_dir / name)
