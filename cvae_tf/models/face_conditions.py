@@ -14,6 +14,7 @@ run and the regressors predicted the mean.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -144,16 +145,29 @@ def compile_trainer(models, learning_rate) -> "ConditionModelsTrainer":
 
 
 def predict_conditions(models, images, batch_size: int = 256) -> np.ndarray:
-    """(N, 4) float32 conditions [P(male), hair, mouth, eyes] of ``images`` (uint8 0-255 or float 0-1)."""
+    """(N, 4) float32 conditions [P(male), hair, mouth, eyes] of ``images`` (uint8 0-255 or float 0-1).
+
+    Each model runs through one fixed-signature ``tf.function``, traced at its first use (as the
+    generators do): a single face costs milliseconds, and the server's threads may call it at once.
+    """
+    from cvae_tf.inference import as_model_input, in_batches
+
     models = _by_name(models)
-    images = np.asarray(images)
-    if images.dtype == np.uint8:
-        images = images.astype(np.float32) / 255.0
-    columns = []
-    for name in MODEL_NAMES:
-        output = models[name].predict({"image": images.astype(np.float32)}, batch_size=batch_size, verbose=0)
-        columns.append(output[:, 0])
+    inputs = {"image": as_model_input(images)}
+    columns = [in_batches(_reader(models[name]), inputs, batch_size)[:, 0] for name in MODEL_NAMES]
     return np.stack(columns, axis=1).astype(np.float32)
+
+
+_READERS = weakref.WeakKeyDictionary()
+
+
+def _reader(model):
+    """``model`` as a compiled function of ``{"image": array}``, made once per model."""
+    from cvae_tf.inference import compiled
+
+    if model not in _READERS:
+        _READERS[model] = compiled(model)
+    return _READERS[model]
 
 
 def evaluate_condition_models(models, split, reference=None) -> pd.DataFrame:
