@@ -27,6 +27,7 @@ class ConvVAEModelConfig(ModelSection):
     filters: list = field(default_factory=lambda: [16, 32])
     dense_units: int = 256
     side_branch: bool = True
+    refine: bool = False  # a 3×3 convolution after each decoder upsampling (on for faces)
 
 
 @dataclass

@@ -94,7 +94,7 @@ class FaceCVAEModelConfig(ConvVAEModelConfig):
     dense_units: int = 512
     side_branch: bool = False
     condition_maps: bool = True  # the condition joins every decoder scale (the original's direct connections)
-    refine: bool = True  # a 3×3 convolution after each decoder upsampling
+    refine: bool = True
     condition_models: str = "saved_models/face_conditions"  # a face_conditions run (or a folder of the four)
 
 
