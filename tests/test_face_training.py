@@ -28,9 +28,16 @@ def test_the_control_term_trains_on_judged_samples_and_leaves_the_judges_frozen(
         np.testing.assert_array_equal(before, after)
 
 
-def test_a_run_without_the_control_term_logs_none(face_runs):
-    log = pd.read_csv(face_runs / "faces" / "training_log.csv")
-    assert "control" not in log.columns
+def test_the_control_term_is_on_by_default_and_off_at_weight_zero(face_runs):
+    from cvae_tf.families import get_family
+    from cvae_tf.training import JudgedVAETrainer
+
+    assert (pd.read_csv(face_runs / "faces" / "training_log.csv")["control"] > 0).all()
+    run = SavedRun.open(face_runs / "faces")
+    config = RunConfig.from_dict(run.manifest["config"])
+    config.training.judge_weight = 0.0
+    trainer = get_family("face_cvae").trainer(config, {"encoder": run.encoder, "decoder": run.decoder})
+    assert not isinstance(trainer, JudgedVAETrainer) and "control" not in trainer.trackers
 
 
 @pytest.mark.parametrize("weight", [0.0, 1.0])
@@ -40,6 +47,7 @@ def test_the_kl_weight_scales_the_objective(face_runs, weight):
     run = SavedRun.open(face_runs / "faces")
     config = RunConfig.from_dict(run.manifest["config"])
     config.training.kl_weight = weight
+    config.training.judge_weight = 0.0
     trainer = get_family("face_cvae").trainer(config, {"encoder": run.encoder, "decoder": run.decoder})
     terms = {"mse": np.float32([3.0]), "kl": np.float32([5.0]), "sharpness": np.float32([7.0])}
     expected = 3.0 + weight * 5.0 + config.training.grey_weight * 7.0
