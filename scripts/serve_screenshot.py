@@ -14,8 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from cvae_tf.serve.browser import headless_chromium  # noqa: E402
-from cvae_tf.serve.server import running_server  # noqa: E402
+from cvae_tf.serve.browser import open_page  # noqa: E402
 
 
 def main() -> None:
@@ -24,18 +23,13 @@ def main() -> None:
     parser.add_argument("--output", default="docs/serve_page.png")
     parser.add_argument("--digit", type=int, default=7)
     args = parser.parse_args()
-    with running_server(args.run) as url:
-        driver = headless_chromium()
-        try:
-            driver.get(url)
-            wait = WebDriverWait(driver, 60)
-            wait.until(lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-draws")) >= 1)
-            driver.find_element(By.ID, f"digit-{args.digit}").click()
-            wait.until(lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-draws")) >= 2)
-            time.sleep(1)  # the samples strip
-            driver.save_screenshot(args.output)
-        finally:
-            driver.quit()
+    with open_page(args.run) as driver:
+        wait = WebDriverWait(driver, 60)
+        wait.until(lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-draws")) >= 1)
+        driver.find_element(By.ID, f"digit-{args.digit}").click()
+        wait.until(lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-draws")) >= 2)
+        time.sleep(1)  # the samples strip
+        driver.save_screenshot(args.output)
     print(args.output)
 
 

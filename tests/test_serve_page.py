@@ -2,8 +2,7 @@
 
 import pytest
 
-from cvae_tf.serve.browser import chromium_paths, headless_chromium
-from cvae_tf.serve.server import running_server
+from cvae_tf.serve.browser import chromium_paths, open_page
 
 pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extra: pip install -e '.[dev]'")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -22,13 +21,8 @@ pytestmark = pytest.mark.skipif(
 def browser(tiny_run, tmp_path_factory):
     folder = tmp_path_factory.mktemp("page_models")
     (folder / "digits").symlink_to(tiny_run[0], target_is_directory=True)
-    with running_server(folder) as url:
-        driver = headless_chromium(user_data_dir=tmp_path_factory.mktemp("chromium"))
-        try:
-            driver.get(url)
-            yield driver
-        finally:
-            driver.quit()
+    with open_page(folder, tmp_path_factory.mktemp("chromium")) as driver:
+        yield driver
 
 
 def draws(driver) -> int:
@@ -87,13 +81,8 @@ def test_new_random_sample_button_draws_a_new_style(browser):
 def face_page(face_runs, tmp_path_factory):
     folder = tmp_path_factory.mktemp("face_page_models")
     (folder / "faces").symlink_to(face_runs / "faces", target_is_directory=True)
-    with running_server(folder) as url:
-        driver = headless_chromium(user_data_dir=tmp_path_factory.mktemp("chromium_faces"))
-        try:
-            driver.get(url)
-            yield driver
-        finally:
-            driver.quit()
+    with open_page(folder, tmp_path_factory.mktemp("chromium_faces")) as driver:
+        yield driver
 
 
 def redraws(driver) -> int:

@@ -4,8 +4,7 @@
 import pytest
 
 from cvae_tf.runs import train
-from cvae_tf.serve.browser import chromium_paths, headless_chromium
-from cvae_tf.serve.server import running_server
+from cvae_tf.serve.browser import chromium_paths, open_page
 from test_pix2pix_family import tiny_config, write_pairs
 
 pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extra: pip install -e '.[dev]'")
@@ -48,13 +47,8 @@ def page(tmp_path_factory):
     config = tiny_config(pairs, SIZE)
     models = tmp_path_factory.mktemp("page_models")
     train(config, models / "sketch2photo", verbose=0)
-    with running_server(models) as url:
-        driver = headless_chromium(user_data_dir=tmp_path_factory.mktemp("chromium"))
-        try:
-            driver.get(url)
-            yield driver
-        finally:
-            driver.quit()
+    with open_page(models, tmp_path_factory.mktemp("chromium")) as driver:
+        yield driver
 
 
 def draws(driver) -> int:

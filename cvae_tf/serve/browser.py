@@ -6,6 +6,7 @@ Selenium is a dev dependency, imported only when a browser is asked for.
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 
 # No sandbox (CI runs as root) and no background networking: the machines have no network.
 CHROMIUM_FLAGS = [
@@ -39,3 +40,18 @@ def headless_chromium(width: int = 1000, height: int = 720, user_data_dir=None):
     for flag in CHROMIUM_FLAGS + extra:
         options.add_argument(flag)
     return webdriver.Chrome(options=options, service=webdriver.ChromeService(driver))
+
+
+@contextmanager
+def open_page(models_dir, user_data_dir=None, **window):
+    """The explorer page of ``cvae-tf serve models_dir`` in headless Chromium: yields the driver,
+    then closes the browser and stops the server."""
+    from cvae_tf.serve.server import running_server
+
+    with running_server(models_dir) as url:
+        driver = headless_chromium(user_data_dir=user_data_dir, **window)
+        try:
+            driver.get(url)
+            yield driver
+        finally:
+            driver.quit()
