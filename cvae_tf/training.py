@@ -16,11 +16,10 @@ class VAETrainer(keras.Model):
     """Trains a functional encoder / decoder pair as a (conditional) VAE.
 
     Batches are dicts: ``image`` plus the encoder's other inputs (e.g. ``condition``), which the
-    decoder receives too. The loss per image is ``mse + kl + weight · on · sharpness``, where the
+    decoder receives too. The loss per image is ``mse + β · kl + weight · on · sharpness``, where the
     sharpness term is the family's (the digits' grey loss by default) and ``sharpness_on`` a
-    non-trainable variable that ``SharpnessSwitch`` sets at each epoch's start; ``kl_weight`` (β)
-    scales the KL term (1 for the digits; a colour face, whose pixel noise is far below the
-    unit-variance Gaussian that a plain MSE sum assumes, needs less). Validation
+    non-trainable variable that ``SharpnessSwitch`` sets at each epoch's start; β is the variable
+    ``kl_weight`` (1 by default; ``schedules.KLWarmup`` can ramp it). Validation
     (``test_step``) always scores the full objective, sharpness term included, so that "best
     epoch" compares like with like before and after the switch.
     """
