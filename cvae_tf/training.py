@@ -77,8 +77,8 @@ class VAETrainer(keras.Model):
             per_image = self.objective(terms, self.sharpness_on)
             # Gradients are summed over replicas, so each replica contributes its share of the mean.
             scaled = ops.mean(per_image) / tf.distribute.get_strategy().num_replicas_in_sync
-        gradients = tape.gradient(scaled, self.trainable_weights)
-        self.optimizer.apply(gradients, self.trainable_weights)
+        weights = self.encoder.trainable_weights + self.decoder.trainable_weights  # a critic has its own
+        self.optimizer.apply(tape.gradient(scaled, weights), weights)
         return self._record(per_image, terms)
 
     def test_step(self, data):
@@ -110,16 +110,77 @@ class JudgedVAETrainer(VAETrainer):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers["control"] = keras.metrics.Mean(name="control")
 
-    def loss_terms(self, inputs, training=False):
-        terms = super().loss_terms(inputs, training)
+    def prior_samples(self, inputs, training=False):
+        """The batch's conditions, shuffled, and faces decoded from the prior under them."""
         requested = keras.random.shuffle(inputs["condition"], axis=0, seed=self.seed_generator)
         z = keras.random.normal((ops.shape(requested)[0], self.decoder.input["z"].shape[-1]), seed=self.seed_generator)
-        judged = ops.clip(self.judge(self.decoder({"z": z, "condition": requested}, training=training)), 1e-6, 1 - 1e-6)
+        return requested, self.decoder({"z": z, "condition": requested}, training=training)
+
+    def loss_terms(self, inputs, training=False):
+        return {**super().loss_terms(inputs, training), **self.prior_terms(*self.prior_samples(inputs, training))}
+
+    def prior_terms(self, requested, drawn) -> dict:
+        judged = ops.clip(self.judge(drawn), 1e-6, 1 - 1e-6)
         cross_entropy = -(requested * ops.log(judged) + (1 - requested) * ops.log(1 - judged))
-        return {**terms, "control": ops.sum(cross_entropy, axis=1)}
+        return {"control": ops.sum(cross_entropy, axis=1)}
 
     def objective(self, terms, switch=1.0):
         return super().objective(terms, switch) + self.judge_weight * terms["control"]
+
+
+class AdversarialVAETrainer(JudgedVAETrainer):
+    """``JudgedVAETrainer`` plus a critic: a patch discriminator that tells the prior samples from
+    real faces (least squares, as pix2pix), whose verdict joins the decoder's loss with weight
+    ``adversarial_weight`` once the sharpness switch is on. The control term keeps the condition,
+    which an adversarial term alone let go. The critic has its own optimizer (``d_optimizer``)
+    and is updated after the VAE, on fresh prior samples.
+    """
+
+    def __init__(self, encoder, decoder, judge, discriminator, adversarial_weight: float = 1.0, **kwargs):
+        super().__init__(encoder, decoder, judge, **kwargs)
+        self.discriminator, self.adversarial_weight = discriminator, float(adversarial_weight)
+        self.trackers |= {name: keras.metrics.Mean(name=name) for name in ("adversarial", "d_loss")}
+
+    def compile(self, optimizer, d_optimizer=None, **kwargs):
+        super().compile(optimizer=optimizer, **kwargs)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)  # pix2pix's
+        self.d_optimizer.build(self.discriminator.trainable_variables)  # so that a backup restores its state
+
+    def prior_terms(self, requested, drawn) -> dict:
+        scores = ops.cast(self.discriminator(drawn), "float32")
+        fooled = ops.mean(ops.reshape(ops.square(scores - 1.0), (ops.shape(scores)[0], -1)), axis=1)
+        return {**super().prior_terms(requested, drawn), "adversarial": fooled}
+
+    def objective(self, terms, switch=1.0):
+        return super().objective(terms, switch) + self.adversarial_weight * switch * terms["adversarial"]
+
+    def train_step(self, data):
+        from cvae_tf.gan import lsgan_d_loss
+
+        logs = super().train_step(data)
+        _, drawn = self.prior_samples(data, training=False)
+        with tf.GradientTape() as tape:
+            real, fake = self.discriminator(data["image"], training=True), self.discriminator(drawn, training=True)
+            d_loss = lsgan_d_loss(real, fake)
+        weights = self.discriminator.trainable_weights
+        self.d_optimizer.apply(tape.gradient(d_loss, weights), weights)
+        self.trackers["d_loss"].update_state(d_loss)
+        return {**logs, "d_loss": self.trackers["d_loss"].result()}
+
+    def test_step(self, data):
+        logs = super().test_step(data)
+        logs.pop("d_loss")  # the critic only trains
+        return logs
+
+
+def patch_discriminator(image_shape, widths=(32, 64, 128)) -> keras.Model:
+    """image → a grid of realism scores, one per overlapping patch (strided convolutions, leaky ReLU)."""
+    image = keras.Input(tuple(image_shape), name="image")
+    x = image
+    for width in widths:
+        x = keras.layers.Conv2D(width, 4, strides=2, padding="same")(x)
+        x = keras.layers.LeakyReLU(0.2)(x)
+    return keras.Model(image, keras.layers.Conv2D(1, 3, padding="same")(x), name="critic")
 
 
 class SharpnessSwitch(keras.callbacks.Callback):

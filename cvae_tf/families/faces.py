@@ -108,6 +108,7 @@ class FaceTrainingConfig(VAETrainingConfig):
     grey_weight: float = 1.0  # k, the sharpness term's weight
     kl_weight: float = 1.0  # β, the KL term's weight
     judge_weight: float = 10.0  # the control term's weight (prior samples judged by the condition models); 0 = off
+    adversarial_weight: float = 0.0  # a patch critic's verdict on prior samples, from grey_from_epoch; 0 = off
     grey_from_epoch: int | None = nullable(2)
 
 
@@ -138,14 +139,17 @@ class FaceCVAE(ConvVAE):
         return Prepared(train, val, condition)
 
     def trainer(self, config, models):
-        from cvae_tf.training import JudgedVAETrainer
+        from cvae_tf.training import AdversarialVAETrainer, JudgedVAETrainer, patch_discriminator
 
-        if not config.training.judge_weight:
+        training = config.training
+        if not (training.judge_weight or training.adversarial_weight):
             return super().trainer(config, models)
-        judge = condition_reader(_models_folder(config.model.condition_models))
-        options = self.loss_options(config)
-        weight, seed = config.training.judge_weight, config.training.seed
-        return JudgedVAETrainer(models["encoder"], models["decoder"], judge, weight, seed, **options)
+        parts = models["encoder"], models["decoder"], condition_reader(_models_folder(config.model.condition_models))
+        options = {"judge_weight": training.judge_weight, "seed": training.seed, **self.loss_options(config)}
+        if not training.adversarial_weight:
+            return JudgedVAETrainer(*parts, **options)
+        critic = patch_discriminator(config.data.image_shape)
+        return AdversarialVAETrainer(*parts, critic, training.adversarial_weight, **options)
 
     def loss_options(self, config) -> dict:
         from cvae_tf.losses import frequency_loss, grey_loss
