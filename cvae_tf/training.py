@@ -97,8 +97,8 @@ class JudgedVAETrainer(VAETrainer):
     """A C-VAE trainer that also asks its decoder to obey the condition on prior samples.
 
     Each batch, latents from the prior are decoded under the batch's conditions in shuffled
-    order (real combinations, other faces), and ``judge`` (frozen models that read a condition
-    from an image, e.g. the four face models) reads them back; the ``control`` term is the
+    order (real combinations, other faces), and ``judge`` (a frozen model ``{"image"}`` → condition,
+    e.g. ``face_conditions.conditions_model``) reads them back; the ``control`` term is the
     binary cross-entropy between requested and judged values, summed over the condition,
     weighted by ``judge_weight``. The reconstruction terms alone let a decoder lean on z and
     ignore a condition that the encoder already saw.
@@ -120,7 +120,7 @@ class JudgedVAETrainer(VAETrainer):
         return {**super().loss_terms(inputs, training), **self.prior_terms(*self.prior_samples(inputs, training))}
 
     def prior_terms(self, requested, drawn) -> dict:
-        judged = ops.clip(self.judge(drawn), 1e-6, 1 - 1e-6)
+        judged = ops.clip(self.judge({"image": drawn}, training=False), 1e-6, 1 - 1e-6)
         cross_entropy = -(requested * ops.log(judged) + (1 - requested) * ops.log(1 - judged))
         return {"control": ops.sum(cross_entropy, axis=1)}
 

@@ -8,6 +8,7 @@ face run copied elsewhere still encodes and judges faces.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 
@@ -38,10 +39,19 @@ class FaceAttributes(Condition):
         values = self.checked_values(n, values)
         return np.stack([values[field.name] for field in self.fields], axis=1).astype(np.float32)
 
-    def of_images(self, images, labels=None) -> np.ndarray:
-        from cvae_tf.models.face_conditions import predict_conditions
+    @cached_property
+    def _read(self):
+        """The four models as one compiled function, traced once: a face costs milliseconds, and the
+        server's threads may call it side by side."""
+        from cvae_tf.inference import compiled
+        from cvae_tf.models.face_conditions import conditions_model
 
-        return predict_conditions(self.models, images)
+        return compiled(conditions_model(self.models))
+
+    def of_images(self, images, labels=None) -> np.ndarray:
+        from cvae_tf.inference import as_model_input, in_batches
+
+        return in_batches(self._read, {"image": as_model_input(images)}).astype(np.float32)
 
     def values_of(self, images, labels=None) -> dict:
         vectors = self.of_images(images)

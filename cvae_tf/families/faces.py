@@ -144,7 +144,10 @@ class FaceCVAE(ConvVAE):
         training = config.training
         if not (training.judge_weight or training.adversarial_weight):
             return super().trainer(config, models)
-        parts = models["encoder"], models["decoder"], condition_reader(_models_folder(config.model.condition_models))
+        from cvae_tf.models.face_conditions import conditions_model, load_condition_models
+
+        judge = conditions_model(load_condition_models(_models_folder(config.model.condition_models)))
+        parts = models["encoder"], models["decoder"], judge
         options = {"judge_weight": training.judge_weight, "seed": training.seed, **self.loss_options(config)}
         if not training.adversarial_weight:
             return JudgedVAETrainer(*parts, **options)
@@ -170,23 +173,6 @@ class FaceCVAE(ConvVAE):
 
     def sample_request(self, n, seed=0):
         return sample_request(n, seed)
-
-
-def condition_reader(folder):
-    """images → (B, 4) [P(male), hair, mouth, eyes]: the four saved models, frozen, as one function."""
-    from keras import ops
-
-    from cvae_tf.models.face_conditions import MODEL_NAMES, load_condition_models
-
-    models = load_condition_models(folder)
-    for model in models.values():
-        model.trainable = False
-
-    def read(images):
-        outputs = [models[name]({"image": images}, training=False) for name in MODEL_NAMES]
-        return ops.concatenate([outputs[0][:, :1], *outputs[1:]], axis=1)
-
-    return read
 
 
 def _models_folder(path):

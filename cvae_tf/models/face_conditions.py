@@ -14,7 +14,6 @@ run and the regressors predicted the mean.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -144,30 +143,25 @@ def compile_trainer(models, learning_rate) -> "ConditionModelsTrainer":
 # ---------------------------------------------------------------------------- prediction and scoring
 
 
-def predict_conditions(models, images, batch_size: int = 256) -> np.ndarray:
-    """(N, 4) float32 conditions [P(male), hair, mouth, eyes] of ``images`` (uint8 0-255 or float 0-1).
-
-    Each model runs through one fixed-signature ``tf.function``, traced at its first use (as the
-    generators do): a single face costs milliseconds, and the server's threads may call it at once.
-    """
-    from cvae_tf.inference import as_model_input, in_batches
-
+def conditions_model(models) -> keras.Model:
+    """The four as one frozen model, ``{"image"}`` → (B, 4) [P(male), hair, mouth, eyes]: what the face
+    condition reads from a face and what the C-VAE's control term judges with. Not saved (the four are)."""
     models = _by_name(models)
-    inputs = {"image": as_model_input(images)}
-    columns = [in_batches(_reader(models[name]), inputs, batch_size)[:, 0] for name in MODEL_NAMES]
-    return np.stack(columns, axis=1).astype(np.float32)
+    image = keras.Input(models[SEX_MODEL].input["image"].shape[1:], name="image")
+    outputs = [models[name]({"image": image}) for name in MODEL_NAMES]
+    reader = keras.Model({"image": image}, ops.concatenate([outputs[0][:, :1], *outputs[1:]], axis=1))
+    reader.trainable = False
+    return reader
 
 
-_READERS = weakref.WeakKeyDictionary()
+def predict_conditions(models, images, batch_size: int = 256) -> np.ndarray:
+    """(N, 4) float32 conditions [P(male), hair, mouth, eyes] of ``images`` (uint8 0-255 or float 0-1),
+    through one fixed-signature ``tf.function`` (traced per call: keep ``compiled(conditions_model(...))``
+    to read many batches, as ``FaceAttributes`` does)."""
+    from cvae_tf.inference import as_model_input, compiled, in_batches
 
-
-def _reader(model):
-    """``model`` as a compiled function of ``{"image": array}``, made once per model."""
-    from cvae_tf.inference import compiled
-
-    if model not in _READERS:
-        _READERS[model] = compiled(model)
-    return _READERS[model]
+    reader = compiled(conditions_model(models))
+    return in_batches(reader, {"image": as_model_input(images)}, batch_size).astype(np.float32)
 
 
 def evaluate_condition_models(models, split, reference=None) -> pd.DataFrame:
