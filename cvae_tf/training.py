@@ -173,14 +173,22 @@ class AdversarialVAETrainer(JudgedVAETrainer):
         return logs
 
 
-def patch_discriminator(image_shape, widths=(32, 64, 128)) -> keras.Model:
-    """image → a grid of realism scores, one per overlapping patch (strided convolutions, leaky ReLU)."""
+def patch_discriminator(image_shape, widths=(32, 64, 128), spectral_norm=True) -> keras.Model:
+    """image → a grid of realism scores, one per overlapping patch (strided convolutions, leaky ReLU).
+
+    Spectral normalization bounds how fast the critic's verdict can change with its input, so the
+    decoder cannot win with a few saturated blotches (which it did without it; RESULTS.md).
+    """
+
+    def conv(width, size, strides):
+        layer = keras.layers.Conv2D(width, size, strides=strides, padding="same")
+        return keras.layers.SpectralNormalization(layer) if spectral_norm else layer
+
     image = keras.Input(tuple(image_shape), name="image")
     x = image
     for width in widths:
-        x = keras.layers.Conv2D(width, 4, strides=2, padding="same")(x)
-        x = keras.layers.LeakyReLU(0.2)(x)
-    return keras.Model(image, keras.layers.Conv2D(1, 3, padding="same")(x), name="critic")
+        x = keras.layers.LeakyReLU(0.2)(conv(width, 4, 2)(x))
+    return keras.Model(image, conv(1, 3, 1)(x), name="critic")
 
 
 class SharpnessSwitch(keras.callbacks.Callback):

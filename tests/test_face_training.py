@@ -67,3 +67,15 @@ def test_the_adversarial_term_trains_a_critic_and_joins_the_loss_once_switched_o
         expected += log[prefix + "control"] + 3.0 * switch * log[prefix + "adversarial"]
         np.testing.assert_allclose(log[prefix + "loss"], expected, rtol=1e-4)
     assert list(log["sharpness_on"]) == [0.0, 1.0]  # the critic's verdict counts from epoch 2, with the switch
+
+
+def test_the_perceptual_sharpness_term_joins_the_loss_from_epoch_two(face_runs, tmp_path):
+    config = RunConfig.from_dict(SavedRun.open(face_runs / "faces").manifest["config"])
+    config.training.sharpness, config.training.grey_weight, config.training.judge_weight = "perceptual", 0.1, 0.0
+    train(config, tmp_path / "perceptual", verbose=0)
+
+    log = pd.read_csv(tmp_path / "perceptual" / "training_log.csv")
+    assert list(log["sharpness_on"]) == [0.0, 1.0] and (log["sharpness"] > 0).all()
+    for prefix, switch in (("", log["sharpness_on"]), ("val_", 1.0)):
+        expected = log[prefix + "mse"] + log[prefix + "kl"] + 0.1 * switch * log[prefix + "sharpness"]
+        np.testing.assert_allclose(log[prefix + "loss"], expected, rtol=1e-4)

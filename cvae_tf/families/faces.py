@@ -104,7 +104,7 @@ class FaceTrainingConfig(VAETrainingConfig):
     batch_size: int = 32
     learning_rate: float = 2e-3
     lr_schedule: str = choice("cosine", ("constant", "cosine"))
-    sharpness: str = choice("frequency", ("frequency", "grey", "none"))  # the term switched on from grey_from_epoch
+    sharpness: str = choice("frequency", ("frequency", "perceptual", "grey", "none"))  # switched on from grey_from_epoch
     grey_weight: float = 1.0  # k, the sharpness term's weight
     kl_weight: float = 1.0  # β, the KL term's weight
     judge_weight: float = 10.0  # the control term's weight (prior samples judged by the condition models); 0 = off
@@ -156,10 +156,12 @@ class FaceCVAE(ConvVAE):
 
     def loss_options(self, config) -> dict:
         from cvae_tf.losses import frequency_loss, grey_loss
+        from cvae_tf.perceptual import PerceptualLoss
 
         training = config.training
         weight = 0.0 if training.sharpness == "none" else training.objective_grey_weight
-        loss = {"frequency": frequency_loss, "grey": grey_loss, "none": grey_loss}[training.sharpness]
+        losses = {"frequency": frequency_loss, "grey": grey_loss, "none": grey_loss}
+        loss = PerceptualLoss() if training.sharpness == "perceptual" else losses[training.sharpness]
         named = {"sharpness_loss": loss, "sharpness_name": "sharpness"}
         return {"grey_weight": weight, "kl_weight": training.kl_weight, **named}
 
