@@ -104,7 +104,7 @@ class FaceTrainingConfig(VAETrainingConfig):
     batch_size: int = 32
     learning_rate: float = 2e-3
     lr_schedule: str = choice("cosine", ("constant", "cosine"))
-    sharpness: str = choice("frequency", ("frequency", "perceptual", "grey", "none"))  # switched on from grey_from_epoch
+    sharpness: str = choice("frequency", ("frequency", "perceptual", "grey", "none"))  # on from grey_from_epoch
     grey_weight: float = 1.0  # k, the sharpness term's weight
     kl_weight: float = 1.0  # β, the KL term's weight
     judge_weight: float = 10.0  # the control term's weight (prior samples judged by the condition models); 0 = off
