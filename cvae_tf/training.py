@@ -60,6 +60,9 @@ class VAETrainer(keras.Model):
         """Per-image mse, kl and grey terms, each of shape (batch,)."""
         encoded = self.encoder(inputs, training=training)
         reconstruction = self.decoder(self._decoder_inputs(encoded["z"], inputs), training=training)
+        return self.reconstruction_terms(inputs, encoded, reconstruction)
+
+    def reconstruction_terms(self, inputs, encoded, reconstruction) -> dict:
         return {
             "mse": mse_sum(inputs["image"], reconstruction),
             "kl": kl_divergence(encoded["z_mean"], encoded["z_log_var"]),
@@ -136,10 +139,25 @@ class AdversarialVAETrainer(JudgedVAETrainer):
     and is updated after the VAE, on fresh prior samples.
     """
 
-    def __init__(self, encoder, decoder, judge, discriminator, adversarial_weight: float = 1.0, **kwargs):
+    def __init__(
+        self, encoder, decoder, judge, discriminator, adversarial_weight=1.0, on_reconstructions=False, **kwargs
+    ):
         super().__init__(encoder, decoder, judge, **kwargs)
         self.discriminator, self.adversarial_weight = discriminator, float(adversarial_weight)
-        self.trackers |= {name: keras.metrics.Mean(name=name) for name in ("adversarial", "d_loss")}
+        self.on_reconstructions = bool(on_reconstructions)
+        names = ("adversarial", "d_loss") + (("adversarial_reconstruction",) if on_reconstructions else ())
+        self.trackers |= {name: keras.metrics.Mean(name=name) for name in names}
+
+    def fooled(self, images):
+        """Per image: how far the critic's patch scores are from 'real' (least squares)."""
+        scores = ops.cast(self.discriminator(images), "float32")
+        return ops.mean(ops.reshape(ops.square(scores - 1.0), (ops.shape(scores)[0], -1)), axis=1)
+
+    def reconstruction_terms(self, inputs, encoded, reconstruction) -> dict:
+        terms = super().reconstruction_terms(inputs, encoded, reconstruction)
+        if self.on_reconstructions:
+            terms["adversarial_reconstruction"] = self.fooled(reconstruction)
+        return terms
 
     def compile(self, optimizer, d_optimizer=None, **kwargs):
         super().compile(optimizer=optimizer, **kwargs)
@@ -147,20 +165,23 @@ class AdversarialVAETrainer(JudgedVAETrainer):
         self.d_optimizer.build(self.discriminator.trainable_variables)  # so that a backup restores its state
 
     def prior_terms(self, requested, drawn) -> dict:
-        scores = ops.cast(self.discriminator(drawn), "float32")
-        fooled = ops.mean(ops.reshape(ops.square(scores - 1.0), (ops.shape(scores)[0], -1)), axis=1)
-        return {**super().prior_terms(requested, drawn), "adversarial": fooled}
+        return {**super().prior_terms(requested, drawn), "adversarial": self.fooled(drawn)}
 
     def objective(self, terms, switch=1.0):
-        return super().objective(terms, switch) + self.adversarial_weight * switch * terms["adversarial"]
+        adversarial = terms["adversarial"]
+        if self.on_reconstructions:
+            adversarial = 0.5 * (adversarial + terms["adversarial_reconstruction"])
+        return super().objective(terms, switch) + self.adversarial_weight * switch * adversarial
 
     def train_step(self, data):
         from cvae_tf.gan import lsgan_d_loss
 
         logs = super().train_step(data)
-        _, drawn = self.prior_samples(data, training=False)
+        _, fakes = self.prior_samples(data, training=False)
+        if self.on_reconstructions:
+            fakes = ops.concatenate([fakes, self(data, training=False)], axis=0)
         with tf.GradientTape() as tape:
-            real, fake = self.discriminator(data["image"], training=True), self.discriminator(drawn, training=True)
+            real, fake = self.discriminator(data["image"], training=True), self.discriminator(fakes, training=True)
             d_loss = lsgan_d_loss(real, fake)
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply(tape.gradient(d_loss, weights), weights)

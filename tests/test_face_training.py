@@ -54,17 +54,25 @@ def test_the_kl_weight_scales_the_objective(face_runs, weight):
     np.testing.assert_allclose(np.asarray(trainer.objective(terms)), [expected], rtol=1e-6)
 
 
-def test_the_adversarial_term_trains_a_critic_and_joins_the_loss_once_switched_on(face_runs, tmp_path):
+@pytest.mark.parametrize("on_reconstructions", [False, True])
+def test_the_adversarial_term_trains_a_critic_and_joins_the_loss_once_switched_on(
+    face_runs, tmp_path, on_reconstructions
+):
     config = RunConfig.from_dict(SavedRun.open(face_runs / "faces").manifest["config"])
     config.training.adversarial_weight, config.training.judge_weight = 3.0, 1.0
+    config.training.critic_reconstructions = on_reconstructions
     train(config, tmp_path / "critic", verbose=0)
 
     log = pd.read_csv(tmp_path / "critic" / "training_log.csv")
     assert (log["d_loss"] > 0).all() and "val_d_loss" not in log.columns
+    assert ("adversarial_reconstruction" in log.columns) == on_reconstructions
     k = config.training.grey_weight
     for prefix, switch in (("", log["sharpness_on"]), ("val_", 1.0)):
+        adversarial = log[prefix + "adversarial"]
+        if on_reconstructions:  # the critic's verdicts on prior samples and reconstructions count half each
+            adversarial = 0.5 * (adversarial + log[prefix + "adversarial_reconstruction"])
         expected = log[prefix + "mse"] + log[prefix + "kl"] + k * switch * log[prefix + "sharpness"]
-        expected += log[prefix + "control"] + 3.0 * switch * log[prefix + "adversarial"]
+        expected += log[prefix + "control"] + 3.0 * switch * adversarial
         np.testing.assert_allclose(log[prefix + "loss"], expected, rtol=1e-4)
     assert list(log["sharpness_on"]) == [0.0, 1.0]  # the critic's verdict counts from epoch 2, with the switch
 

@@ -109,6 +109,8 @@ class FaceTrainingConfig(VAETrainingConfig):
     kl_weight: float = 1.0  # β, the KL term's weight
     judge_weight: float = 10.0  # the control term's weight (prior samples judged by the condition models); 0 = off
     adversarial_weight: float = 0.0  # a patch critic's verdict on prior samples, from grey_from_epoch; 0 = off
+    critic_widths: list = field(default_factory=lambda: [32, 64, 128])  # its strided stages
+    critic_reconstructions: bool = False  # the critic also judges reconstructions (as VAE-GAN)
     grey_from_epoch: int | None = nullable(2)
 
 
@@ -151,8 +153,9 @@ class FaceCVAE(ConvVAE):
         options = {"judge_weight": training.judge_weight, "seed": training.seed, **self.loss_options(config)}
         if not training.adversarial_weight:
             return JudgedVAETrainer(*parts, **options)
-        critic = patch_discriminator(config.data.image_shape)
-        return AdversarialVAETrainer(*parts, critic, training.adversarial_weight, **options)
+        critic = patch_discriminator(config.data.image_shape, tuple(training.critic_widths))
+        weight, on_reconstructions = training.adversarial_weight, training.critic_reconstructions
+        return AdversarialVAETrainer(*parts, critic, weight, on_reconstructions, **options)
 
     def loss_options(self, config) -> dict:
         from cvae_tf.losses import frequency_loss, grey_loss
