@@ -106,10 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(handler=run_generate)
 
     evaluate = commands.add_parser(
-        "evaluate", help="score a run with classify_nums: evaluation.json, evaluation.md, evaluation.png"
+        "evaluate",
+        help="score a run (digits: classify_nums; faces: condition models; pix2pix: L1, PSNR, SSIM): evaluation.*",
     )
     evaluate.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
-    evaluate.add_argument("--data", help="MNIST source whose test split is the reference (default: the run's own)")
+    evaluate.add_argument("--data", help="data whose test split is the reference (default: the run's own)")
     evaluate.add_argument("--judge", type=Path, help="faces: a face_conditions run to judge by (default: own)")
     evaluate.add_argument(
         "--classifier",
@@ -266,77 +267,13 @@ def run_serve(args) -> None:
 
 
 def run_evaluate(args) -> None:
-    from cvae_tf.evaluate import (
-        CLASSIFIER,
-        Judge,
-        evaluate_run,
-        load_or_train_classifier,
-        side_by_side_samples,
-        write_report,
-    )
-    from cvae_tf.runs import load_run_data
     from cvae_tf.saving import SavedRun
 
     run = SavedRun.open(args.run)
-    if run.family.name == "pix2pix":
-        return run_evaluate_pix2pix(run, args)
-    if run.family.name == "face_conditions":
-        return run_evaluate_condition_models(run, args)
-    if run.manifest["config"]["data"].get("format") in ("celeba", "face_folders", "images"):
-        return run_evaluate_faces(run, args)
-    if run.manifest["config"]["data"].get("format", "mnist") != "mnist":
-        raise ValueError(f"{args.run}: evaluation judges MNIST digits; this run was not trained on MNIST")
-    data = load_run_data(run, args.data)
-    classifier_dir = args.classifier or args.run.parent / CLASSIFIER
-    judge = Judge(load_or_train_classifier(classifier_dir, data, epochs=args.classifier_epochs, verbose=2))
-    result = evaluate_run(run, data, judge, per_class=args.per_class, seed=args.seed)
-    samples = side_by_side_samples(run, data, seed=args.seed)
-    for path in write_report(result, samples, args.output or args.run):
+    paths, summary = run.family.evaluate(run, args)
+    for path in paths:
         print(path)
-    print(json.dumps(result["summary"]))
-
-
-def run_evaluate_condition_models(run, args) -> None:
-    """The four condition models on the held-out test faces: MSE against the mean predictor's, accuracies."""
-    from cvae_tf.evaluate_faces import write_condition_report
-    from cvae_tf.models.face_conditions import evaluate_condition_models, load_condition_models
-    from cvae_tf.runs import load_run_data
-
-    data = load_run_data(run, args.data)
-    table = evaluate_condition_models(load_condition_models(run.path), data.test, reference=data.train)
-    for path in write_condition_report(table, run.path, args.output or args.run):
-        print(path)
-    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
-
-
-def run_evaluate_faces(run, args) -> None:
-    """Control and quality of a face run, judged by the condition models of ``--judge`` (a vanilla VAE
-    has none of its own) or by the run's own."""
-    from cvae_tf.evaluate_faces import evaluate_face_run, write_face_report
-    from cvae_tf.models.face_conditions import load_condition_models
-    from cvae_tf.runs import load_run_data
-
-    judge = load_condition_models(args.judge) if args.judge else None
-    if judge is None and run.condition is None:
-        raise ValueError(f"{args.run}: an unconditional face run needs --judge DIR (a face_conditions run)")
-    judge_name = str(args.judge) if args.judge else "own (the run's condition_models)"
-    result = evaluate_face_run(run, load_run_data(run, args.data), judge, seed=args.seed, judge_name=judge_name)
-    for path in write_face_report(result, args.output or args.run):
-        print(path)
-    print(json.dumps(result, indent=2))
-
-
-def run_evaluate_pix2pix(run, args) -> None:
-    """L1 / PSNR / SSIM / Fréchet on the test split, edge and sketch-like inputs, with the baselines."""
-    from cvae_tf.evaluate_pix2pix import evaluate_pix2pix, write_report
-    from cvae_tf.runs import load_run_data
-    from cvae_tf.saving import SavedRun
-
-    baselines = [SavedRun.open(path) for path in args.baseline]
-    result = evaluate_pix2pix(run, baselines, load_run_data(run, args.data), seed=args.seed, samples=args.samples)
-    for path in write_report(result, args.output or args.run):
-        print(path)
-    print(json.dumps(result["summary"]))
+    print(summary)
 
 
 if __name__ == "__main__":

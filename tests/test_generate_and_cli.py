@@ -82,3 +82,9 @@ def test_help_explains_every_option(command, capsys):
     parsers = parser._subparsers._group_actions[0].choices if command else {}
     options = [o for a in (parsers[command[0]] if command else parser)._actions for o in a.option_strings]
     assert options and all(option in text for option in options)  # every option of the command is explained
+
+
+def test_cli_evaluate_says_when_a_family_has_no_report(sample_classifier, capsys):
+    folder, _ = sample_classifier
+    assert main(["evaluate", str(folder)]) == 2
+    assert "no report for the classify_nums family" in capsys.readouterr().err

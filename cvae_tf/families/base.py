@@ -67,6 +67,11 @@ class Family:
         """The object that uses a saved run (``LatentGenerator``, ``ImageTranslator``), or None."""
         return None
 
+    def evaluate(self, run, options) -> tuple[list, str]:
+        """Score a saved run and write its report (``cvae-tf evaluate``; ``options`` holds the command's
+        arguments): the files written, and a summary to print."""
+        raise ValueError(f"{run.path}: cvae-tf evaluate has no report for the {self.name} family")
+
 
 def register_family(family: Family) -> Family:
     """Makes ``family`` known to configs, ``cvae-tf train NAME``, manifests and the server."""

@@ -107,6 +107,46 @@ class ConvVAE(Family):
         """Named values for ``n`` samples: the digits 0-9 in turn at white 0 (None: unconditional)."""
         return {"digit": np.arange(n) % 10, "white": np.zeros(n, np.float32)} if self.condition_size else {}
 
+    def evaluate(self, run, options):
+        """Digits: judged by ``classify_nums`` (trained beside the run when absent); faces: by condition models."""
+        import json
+
+        from cvae_tf.evaluate import CLASSIFIER, Judge, evaluate_run, load_or_train_classifier
+        from cvae_tf.evaluate import side_by_side_samples, write_report
+        from cvae_tf.runs import load_run_data
+
+        data_format = run.manifest["config"]["data"].get("format", "mnist")
+        if data_format in FACE_FORMATS:
+            return _evaluate_faces(run, options)
+        if data_format != "mnist":
+            raise ValueError(f"{run.path}: evaluation judges MNIST digits; this run was not trained on MNIST")
+        data = load_run_data(run, options.data)
+        classifier_dir = options.classifier or run.path.parent / CLASSIFIER
+        judge = Judge(load_or_train_classifier(classifier_dir, data, epochs=options.classifier_epochs, verbose=2))
+        result = evaluate_run(run, data, judge, per_class=options.per_class, seed=options.seed)
+        samples = side_by_side_samples(run, data, seed=options.seed)
+        return write_report(result, samples, options.output or run.path), json.dumps(result["summary"])
+
+
+FACE_FORMATS = ("celeba", "face_folders", "images")  # colour faces: judged by the face condition models
+
+
+def _evaluate_faces(run, options):
+    """Control and quality of a face run, judged by the condition models of ``options.judge`` (a
+    vanilla VAE has none of its own) or by the run's own."""
+    import json
+
+    from cvae_tf.evaluate_faces import evaluate_face_run, write_face_report
+    from cvae_tf.models.face_conditions import load_condition_models
+    from cvae_tf.runs import load_run_data
+
+    judge = load_condition_models(options.judge) if options.judge else None
+    if judge is None and run.condition is None:
+        raise ValueError(f"{run.path}: an unconditional face run needs --judge DIR (a face_conditions run)")
+    judge_name = str(options.judge) if options.judge else "own (the run's condition_models)"
+    result = evaluate_face_run(run, load_run_data(run, options.data), judge, seed=options.seed, judge_name=judge_name)
+    return write_face_report(result, options.output or run.path), json.dumps(result, indent=2)
+
 
 class MnistCVAE(ConvVAE):
     """The digit C-VAE: condition = one-hot digit + per-digit normalised white ratio."""

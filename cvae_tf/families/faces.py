@@ -82,6 +82,17 @@ class FaceConditions(Family):
 
         return compile_trainer(models, learning_rate(config.training, steps_per_epoch))
 
+    def evaluate(self, run, options):
+        """The four models on the held-out test faces: MSE against the mean predictor's, accuracies."""
+        from cvae_tf.evaluate_faces import write_condition_report
+        from cvae_tf.models.face_conditions import evaluate_condition_models, load_condition_models
+        from cvae_tf.runs import load_run_data
+
+        data = load_run_data(run, options.data)
+        table = evaluate_condition_models(load_condition_models(run.path), data.test, reference=data.train)
+        paths = write_condition_report(table, run.path, options.output or run.path)
+        return paths, table.to_string(float_format=lambda v: f"{v:.4f}")
+
 
 # --- the face C-VAE -------------------------------------------------------------------------------
 

@@ -161,5 +161,18 @@ class Pix2Pix(Family):
 
         return ImageTranslator(run.model("generator"))
 
+    def evaluate(self, run, options):
+        """L1 / PSNR / SSIM / Fréchet on the test split, edge and sketch-like inputs, with the baselines."""
+        import json
+
+        from cvae_tf.evaluate_pix2pix import evaluate_pix2pix, write_report
+        from cvae_tf.runs import load_run_data
+        from cvae_tf.saving import SavedRun
+
+        baselines = [SavedRun.open(path) for path in options.baseline]
+        data = load_run_data(run, options.data)
+        result = evaluate_pix2pix(run, baselines, data, seed=options.seed, samples=options.samples)
+        return write_report(result, options.output or run.path), json.dumps(result["summary"])
+
 
 register_family(Pix2Pix())
