@@ -109,17 +109,17 @@ class ConvVAE(Family):
 
     def evaluate(self, run, options):
         """Digits: judged by ``classify_nums`` (trained beside the run when absent); faces: by condition models."""
+        data_format = run.manifest["config"]["data"].get("format", "mnist")
+        if data_format in FACE_FORMATS:
+            return _evaluate_faces(run, options)
+        if data_format != "mnist":
+            raise ValueError(f"{run.path}: evaluation judges MNIST digits; this run was not trained on MNIST")
         import json
 
         from cvae_tf.evaluate import CLASSIFIER, Judge, evaluate_run, load_or_train_classifier
         from cvae_tf.evaluate import side_by_side_samples, write_report
         from cvae_tf.runs import load_run_data
 
-        data_format = run.manifest["config"]["data"].get("format", "mnist")
-        if data_format in FACE_FORMATS:
-            return _evaluate_faces(run, options)
-        if data_format != "mnist":
-            raise ValueError(f"{run.path}: evaluation judges MNIST digits; this run was not trained on MNIST")
         data = load_run_data(run, options.data)
         classifier_dir = options.classifier or run.path.parent / CLASSIFIER
         judge = Judge(load_or_train_classifier(classifier_dir, data, epochs=options.classifier_epochs, verbose=2))
