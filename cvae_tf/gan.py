@@ -39,7 +39,13 @@ def lsgan_d_loss(real_scores, fake_scores):
 
 def lsgan_g_loss(fake_scores):
     """Generator's adversarial term: mean (D(fake) − 1)², pushing its patches towards 'real'."""
-    return ops.mean(ops.square(ops.cast(fake_scores, "float32") - 1.0))
+    return ops.mean(lsgan_g_terms(fake_scores))
+
+
+def lsgan_g_terms(fake_scores):
+    """The generator's term per image, shape (batch,): mean over its patches of (D(fake) − 1)²."""
+    squared = ops.square(ops.cast(fake_scores, "float32") - 1.0)
+    return ops.mean(ops.reshape(squared, (ops.shape(squared)[0], -1)), axis=1)
 
 
 def l1(real, fake):

@@ -49,9 +49,9 @@ class FaceAttributes(Condition):
         return compiled(conditions_model(self.models))
 
     def of_images(self, images, labels=None) -> np.ndarray:
-        from cvae_tf.inference import as_model_input, in_batches
+        from cvae_tf.models.face_conditions import predict_conditions
 
-        return in_batches(self._read, {"image": as_model_input(images)}).astype(np.float32)
+        return predict_conditions(self.models, images, reader=self._read)
 
     def values_of(self, images, labels=None) -> dict:
         vectors = self.of_images(images)

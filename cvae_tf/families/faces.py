@@ -174,8 +174,8 @@ class FaceCVAE(ConvVAE):
 
         training = config.training
         weight = 0.0 if training.sharpness == "none" else training.objective_grey_weight
-        losses = {"frequency": frequency_loss, "grey": grey_loss, "none": grey_loss}
-        loss = PerceptualLoss() if training.sharpness == "perceptual" else losses[training.sharpness]
+        makers = {"frequency": lambda: frequency_loss, "perceptual": PerceptualLoss, "grey": lambda: grey_loss}
+        loss = makers.get(training.sharpness, makers["grey"])()  # "none": weight 0, the grey term only logged
         named = {"sharpness_loss": loss, "sharpness_name": "sharpness"}
         return {"grey_weight": weight, "kl_weight": training.kl_weight, **named}
 

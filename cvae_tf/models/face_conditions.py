@@ -154,13 +154,13 @@ def conditions_model(models) -> keras.Model:
     return reader
 
 
-def predict_conditions(models, images, batch_size: int = 256) -> np.ndarray:
+def predict_conditions(models, images, batch_size: int = 256, reader=None) -> np.ndarray:
     """(N, 4) float32 conditions [P(male), hair, mouth, eyes] of ``images`` (uint8 0-255 or float 0-1),
-    through one fixed-signature ``tf.function`` (traced per call: keep ``compiled(conditions_model(...))``
-    to read many batches, as ``FaceAttributes`` does)."""
+    through one fixed-signature ``tf.function``. It is traced per call unless ``reader``
+    (``compiled(conditions_model(models))``) is given, as ``FaceAttributes`` keeps one."""
     from cvae_tf.inference import as_model_input, compiled, in_batches
 
-    reader = compiled(conditions_model(models))
+    reader = reader or compiled(conditions_model(models))
     return in_batches(reader, {"image": as_model_input(images)}, batch_size).astype(np.float32)
 
 
