@@ -48,12 +48,12 @@ def face_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("celeba")
     make_celeba(root, n=60)
     runs = tmp_path_factory.mktemp("face_runs")
-    conditions = RunConfig.for_family("face_conditions")
+    conditions, cvae = RunConfig.for_family("face_conditions"), RunConfig.for_family("face_cvae")
     conditions.data.source, conditions.data.image_size = str(root), [16, 16]
+    conditions.data.eyes = cvae.data.eyes = "narrow_eyes"  # synthetic faces have no landmarks to find
     conditions.model.widths = [8, 16]
     conditions.training.epochs, conditions.training.batch_size = 2, 16
     train(conditions, runs / "conditions", verbose=0)
-    cvae = RunConfig.for_family("face_cvae")
     cvae.data.source, cvae.data.image_size = str(root), [16, 16]
     cvae.model.condition_models, cvae.model.latent_dim = str(runs / "conditions"), 4
     cvae.model.filters, cvae.model.dense_units = [8, 16], 32

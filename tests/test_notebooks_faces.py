@@ -10,7 +10,7 @@ from test_notebooks import execute
 def test_face_notebooks_run_in_order(tmp_path):
     data = make_celeba(tmp_path / "celeba", n=40)
     conditions = tmp_path / "face_conditions"
-    quick = {"DATA": str(data), "IMAGE_SIZE": 16, "EPOCHS": 1, "SEED": 0}
+    quick = {"DATA": str(data), "IMAGE_SIZE": 16, "EPOCHS": 1, "EYES": "narrow_eyes", "SEED": 0}
     executed = execute("06_face_condition_models", tmp_path, OUTPUT_DIR=str(conditions), WIDTHS=[8, 16], **quick)
     assert (conditions / "classify_male_or_female.keras").exists()
     assert "mean_mse" in executed.read_text()

@@ -6,8 +6,9 @@ values in [0, 1], NaN where a face is unlabelled for that target; see ``conditio
 
 Every image is cropped, resized and decoded once: the arrays are cached as an ``.npz`` keyed by
 the file list (names, sizes, modification times), the size and the crop, so later loads skip the
-JPEG decoding. Problems are ``DataError``s naming the file, the line and the value; every
-unreadable or missing image is listed at once, none is skipped silently.
+JPEG decoding; so are the eyes' landmark measures (``read_eye_openness``). Problems are
+``DataError``s naming the file, the line and the value; every unreadable or missing image is
+listed at once, none is skipped silently.
 
 CelebA layout (``load_celeba``)::
 
@@ -57,6 +58,7 @@ NUM_ATTRIBUTES = 40
 # square at (15, 35) of 178×218, which keeps the whole face with its hair and little background.
 CELEBA_CROP = (15 / 178, 35 / 218, 163 / 178, 183 / 218)
 TARGETS = ("male", "hair", "mouth", "eyes")
+EYE_SOURCES = ("landmarks", "narrow_eyes")
 SEXES = ("male", "female")
 LABEL_TARGETS = ("hair", "mouth", "eyes")
 UNLABELLED_FOLDERS = ("unlabelled", "unlabeled")
@@ -99,13 +101,18 @@ def load_celeba(
     test_fraction: float = 0.1,
     cache: bool | str | os.PathLike = True,
     crop: tuple[float, float, float, float] = CELEBA_CROP,
+    eyes: str = "landmarks",
 ) -> FaceData:
     """Read a CelebA folder: crop the face region, resize to ``image_size`` (height, width), split.
 
     The split is the official one when ``list_eval_partition.txt`` is present (the fractions are
     then ignored), otherwise a seeded random one. ``cache`` is ``True`` (the user cache folder,
-    see ``default_cache_folder``), a folder, or ``False`` to decode every time.
+    see ``default_cache_folder``), a folder, or ``False`` to decode every time. ``eyes`` is where
+    the eyes target comes from: ``"landmarks"`` (the eyes' measured opening, ``read_eye_openness``)
+    or ``"narrow_eyes"`` (the attribute; see ``condition_targets``).
     """
+    if eyes not in EYE_SOURCES:
+        raise ValueError(f"eyes={eyes!r}; expected one of {EYE_SOURCES}")
     folder = Path(folder)
     _check_size(image_size)
     _check_fractions(val_fraction, test_fraction)
@@ -121,7 +128,8 @@ def load_celeba(
         part = read_celeba_partition(partition_file, attributes.index)
     else:
         part = _random_partition(len(files), val_fraction, test_fraction, seed)
-    targets = condition_targets(attributes)
+    openness = read_eye_openness(files, cache) if eyes == "landmarks" else None
+    targets = condition_targets(attributes, openness)
     splits = [_subset(images, attributes, targets, np.flatnonzero(part == k)) for k in range(3)]
     return FaceData(*splits, source=str(folder), image_size=tuple(image_size))
 
@@ -195,7 +203,7 @@ def _celeba_image_folder(folder: Path) -> Path:
     raise FileNotFoundError(f"{folder}: no image folder; expected {' or '.join(n + '/' for n in IMAGE_FOLDERS)}")
 
 
-def condition_targets(attributes: pd.DataFrame) -> pd.DataFrame:
+def condition_targets(attributes: pd.DataFrame, eye_openness: np.ndarray | None = None) -> pd.DataFrame:
     """The four face conditions from CelebA's 40 attributes (0/1), in [0, 1] with NaN = unlabelled.
 
     - ``male`` = ``Male``.
@@ -206,8 +214,10 @@ def condition_targets(attributes: pd.DataFrame) -> pd.DataFrame:
       without ``Smiling``, 1 with it: CelebA has no "wide open", and an open smile (teeth shown) is
       its widest mouth, while an open mouth without a smile is mostly parted lips. ``Smiling``
       alone (closed-mouth smile) stays 0: the target is the mouth's opening, not the expression.
-    - ``eyes`` (1 open … 0 closed) = 1 − ``Narrow_Eyes``; unlabelled under ``Eyeglasses``, which
-      in CelebA includes sunglasses that hide the eyes, so the label there says little.
+    - ``eyes`` (1 wide open … 0 closed) = ``eye_openness`` when given (measured from landmarks,
+      ``read_eye_openness``; NaN where no face was found), else 1 − ``Narrow_Eyes``, which a
+      model cannot learn (RESULTS.md). Unlabelled under ``Eyeglasses`` either way: in CelebA it
+      includes sunglasses, which hide the eyes.
     """
     a = attributes.astype(np.float32)
     hair_levels = {"Black_Hair": 1.0, "Brown_Hair": 0.5, "Blond_Hair": 0.0, "Gray_Hair": 0.0}
@@ -215,7 +225,8 @@ def condition_targets(attributes: pd.DataFrame) -> pd.DataFrame:
     agree = levels.max(axis=1) == levels.min(axis=1)  # False when none is set (NaN) or they disagree
     hair = levels.max(axis=1).where(agree)
     mouth = 0.5 * a["Mouth_Slightly_Open"] * (1 + a["Smiling"])
-    eyes = (1 - a["Narrow_Eyes"]).where(a["Eyeglasses"] == 0)
+    eyes = 1 - a["Narrow_Eyes"] if eye_openness is None else pd.Series(eye_openness, index=a.index)
+    eyes = eyes.where(a["Eyeglasses"] == 0)
     targets = pd.DataFrame({"male": a["Male"], "hair": hair, "mouth": mouth, "eyes": eyes}, index=attributes.index)
     return targets.astype(np.float32)
 
@@ -335,19 +346,32 @@ def read_faces(
     """Decode, crop and resize ``files`` to uint8 (N, H, W, 3), through the cache when one is given."""
     crop = None if crop is None else tuple(float(c) for c in crop)
     _check_crop(crop)
-    cache_file = _cache_file(files, image_size, crop, cache)
-    if cache_file is not None and cache_file.exists():
-        try:
-            with np.load(cache_file) as stored:
-                images = stored["images"]
-            if images.shape == (len(files), *image_size, 3) and images.dtype == np.uint8:
-                return images
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache file is rebuilt below
-    images = _decode_all(files, image_size, crop)
-    if cache_file is not None:
-        _write_atomically(cache_file, images)
+    cache_file = _cache_file(f"faces-{image_size[0]}x{image_size[1]}", files, [list(image_size), crop], cache)
+    images = _read_cached(cache_file, "images", (len(files), *image_size, 3), np.uint8)
+    if images is None:
+        images = _decode_all(files, image_size, crop)
+        if cache_file is not None:
+            _write_atomically(cache_file, images=images)
     return images
+
+
+def read_eye_openness(files: list[Path], cache: bool | str | os.PathLike = True) -> np.ndarray:
+    """(N,) eyes targets of ``files`` from their landmarks (``cvae_tf.data.landmarks``), NaN where no
+    face is found; the aspect ratios are cached like the images (dlib reads about 110 faces a second)."""
+    from cvae_tf.data.landmarks import eye_aspect_ratios, eye_openness
+
+    cache_file = _cache_file("eyes", files, "eye aspect ratios", cache)
+    ratios = _read_cached(cache_file, "ratios", (len(files), 2), np.float32)
+    if ratios is None:
+        ratios = eye_aspect_ratios(files)
+        if cache_file is not None:
+            _write_atomically(cache_file, ratios=ratios)
+    if len(files) and np.isnan(ratios).all():
+        raise DataError(
+            f"{Path(files[0]).parent}: dlib found no face in any of the {len(files)} images, so the eyes "
+            "target cannot come from landmarks; set data.eyes=narrow_eyes for CelebA's Narrow_Eyes attribute"
+        )
+    return eye_openness(ratios)
 
 
 def default_cache_folder() -> Path:
@@ -358,26 +382,39 @@ def default_cache_folder() -> Path:
     return Path(base) / "cvae_tf" / "faces"
 
 
-def _cache_file(files, image_size, crop, cache) -> Path | None:
-    """The cache file for exactly these files (names, sizes, times), this size and this crop."""
+def _cache_file(kind: str, files, key, cache) -> Path | None:
+    """The cache file of ``kind`` for exactly these files (names, sizes, times) and ``key`` (JSON)."""
     if cache is False or cache is None:
         return None
     folder = default_cache_folder() if cache is True else Path(cache)
     digest = hashlib.sha256()
-    digest.update(json.dumps([CACHE_VERSION, list(image_size), crop]).encode())
+    digest.update(json.dumps([CACHE_VERSION, key]).encode())
     for file in files:
         stat = file.stat()
         digest.update(f"{Path(file).resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return folder / f"faces-{len(files)}-{image_size[0]}x{image_size[1]}-{digest.hexdigest()[:20]}.npz"
+    return folder / f"{kind}-{len(files)}-{digest.hexdigest()[:20]}.npz"
 
 
-def _write_atomically(path: Path, images: np.ndarray) -> None:
+def _read_cached(path: Path | None, name: str, shape: tuple, dtype) -> np.ndarray | None:
+    """The array ``name`` of a cache file when it exists and has this shape and dtype; a damaged
+    or stale file reads as ``None`` and is rebuilt."""
+    if path is None or not path.exists():
+        return None
+    try:
+        with np.load(path) as stored:
+            array = stored[name]
+    except (OSError, ValueError, KeyError):
+        return None
+    return array if array.shape == shape and array.dtype == dtype else None
+
+
+def _write_atomically(path: Path, **arrays: np.ndarray) -> None:
     """Write beside the target, then rename, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, images=images)
+            np.savez(stream, **arrays)
         os.chmod(temporary, 0o644)  # mkstemp makes it private; the cache is as readable as the data
         os.replace(temporary, path)
     except BaseException:

@@ -25,13 +25,14 @@ class FaceDataConfig(DataConfig):
     source: str = "img_align_celeba"  # a CelebA folder (list_attr_celeba.txt + images) or Male/ Female/ folders
     image_size: list = field(default_factory=lambda: [64, 64])
     channels: int = 3
+    eyes: str = choice("landmarks", ("landmarks", "narrow_eyes"))  # CelebA's eyes target (cvae_tf.data.landmarks)
 
 
 @register_format("celeba")
 def _celeba(data, seed):
     from cvae_tf.data.faces import load_celeba
 
-    return load_celeba(data.source, tuple(data.image_size), seed, data.val_fraction, data.test_fraction)
+    return load_celeba(data.source, tuple(data.image_size), seed, data.val_fraction, data.test_fraction, eyes=data.eyes)
 
 
 @register_format("face_folders")
