@@ -136,16 +136,26 @@ class AdversarialVAETrainer(JudgedVAETrainer):
     real faces (least squares, as pix2pix), whose verdict joins the decoder's loss with weight
     ``adversarial_weight`` once the sharpness switch is on. The control term keeps the condition,
     which an adversarial term alone let go. The critic has its own optimizer (``d_optimizer``)
-    and is updated after the VAE, on fresh prior samples.
+    and is updated after the VAE, on fresh prior samples. ``r1_weight`` (γ) adds the R1 penalty
+    γ/2 · E‖∇ D(real)‖² (Mescheder et al., 2018), which keeps the critic flat on real faces.
     """
 
     def __init__(
-        self, encoder, decoder, judge, discriminator, adversarial_weight=1.0, on_reconstructions=False, **kwargs
+        self,
+        encoder,
+        decoder,
+        judge,
+        discriminator,
+        adversarial_weight=1.0,
+        on_reconstructions=False,
+        r1_weight=0.0,
+        **kwargs,
     ):
         super().__init__(encoder, decoder, judge, **kwargs)
         self.discriminator, self.adversarial_weight = discriminator, float(adversarial_weight)
-        self.on_reconstructions = bool(on_reconstructions)
+        self.on_reconstructions, self.r1_weight = bool(on_reconstructions), float(r1_weight)
         names = ("adversarial", "d_loss") + (("adversarial_reconstruction",) if on_reconstructions else ())
+        names += ("r1",) if r1_weight else ()
         self.trackers |= {name: keras.metrics.Mean(name=name) for name in names}
 
     def fooled(self, images):
@@ -181,17 +191,28 @@ class AdversarialVAETrainer(JudgedVAETrainer):
         _, fakes = self.prior_samples(data, training=False)
         if self.on_reconstructions:
             fakes = ops.concatenate([fakes, self(data, training=False)], axis=0)
+        images = data["image"]
         with tf.GradientTape() as tape:
-            real, fake = self.discriminator(data["image"], training=True), self.discriminator(fakes, training=True)
-            d_loss = lsgan_d_loss(real, fake)
+            with tf.GradientTape(watch_accessed_variables=False) as inner:
+                inner.watch(images)
+                real = self.discriminator(images, training=True)
+                total = ops.sum(real)
+            d_loss = lsgan_d_loss(real, self.discriminator(fakes, training=True))
+            if self.r1_weight:
+                slopes = inner.gradient(total, images)
+                r1 = ops.mean(ops.sum(ops.square(slopes), axis=(1, 2, 3)))
+                self.trackers["r1"].update_state(r1)
+                d_loss += 0.5 * self.r1_weight * r1
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply(tape.gradient(d_loss, weights), weights)
         self.trackers["d_loss"].update_state(d_loss)
-        return {**logs, "d_loss": self.trackers["d_loss"].result()}
+        critic_logs = ("d_loss", "r1") if self.r1_weight else ("d_loss",)
+        return {**logs, **{name: self.trackers[name].result() for name in critic_logs}}
 
     def test_step(self, data):
         logs = super().test_step(data)
-        logs.pop("d_loss")  # the critic only trains
+        for name in ("d_loss", "r1"):
+            logs.pop(name, None)  # the critic only trains
         return logs
 
 

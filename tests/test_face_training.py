@@ -54,18 +54,19 @@ def test_the_kl_weight_scales_the_objective(face_runs, weight):
     np.testing.assert_allclose(np.asarray(trainer.objective(terms)), [expected], rtol=1e-6)
 
 
-@pytest.mark.parametrize("on_reconstructions", [False, True])
+@pytest.mark.parametrize("on_reconstructions, r1_weight", [(False, 0.0), (True, 10.0)])
 def test_the_adversarial_term_trains_a_critic_and_joins_the_loss_once_switched_on(
-    face_runs, tmp_path, on_reconstructions
+    face_runs, tmp_path, on_reconstructions, r1_weight
 ):
     config = RunConfig.from_dict(SavedRun.open(face_runs / "faces").manifest["config"])
     config.training.adversarial_weight, config.training.judge_weight = 3.0, 1.0
-    config.training.critic_reconstructions = on_reconstructions
+    config.training.critic_reconstructions, config.training.critic_r1 = on_reconstructions, r1_weight
     train(config, tmp_path / "critic", verbose=0)
 
     log = pd.read_csv(tmp_path / "critic" / "training_log.csv")
     assert (log["d_loss"] > 0).all() and "val_d_loss" not in log.columns
     assert ("adversarial_reconstruction" in log.columns) == on_reconstructions
+    assert (log["r1"] > 0).all() if r1_weight else "r1" not in log.columns  # the critic's slope at real faces
     k = config.training.grey_weight
     for prefix, switch in (("", log["sharpness_on"]), ("val_", 1.0)):
         adversarial = log[prefix + "adversarial"]

@@ -123,6 +123,7 @@ class FaceTrainingConfig(VAETrainingConfig):
     adversarial_weight: float = 0.0  # a patch critic's verdict on prior samples, from grey_from_epoch; 0 = off
     critic_widths: list = field(default_factory=lambda: [32, 64, 128])  # its strided stages
     critic_reconstructions: bool = False  # the critic also judges reconstructions (as VAE-GAN)
+    critic_r1: float = 0.0  # γ of the R1 penalty on the critic's slope at real faces; 0 = off
     grey_from_epoch: int | None = nullable(2)
 
 
@@ -167,7 +168,7 @@ class FaceCVAE(ConvVAE):
             return JudgedVAETrainer(*parts, **options)
         critic = patch_discriminator(config.data.image_shape, tuple(training.critic_widths))
         weight, on_reconstructions = training.adversarial_weight, training.critic_reconstructions
-        return AdversarialVAETrainer(*parts, critic, weight, on_reconstructions, **options)
+        return AdversarialVAETrainer(*parts, critic, weight, on_reconstructions, training.critic_r1, **options)
 
     def loss_options(self, config) -> dict:
         from cvae_tf.losses import frequency_loss, grey_loss
