@@ -78,7 +78,8 @@ def train(
     work.mkdir(parents=True, exist_ok=True)
     data = data if data is not None else family.load_data(config)
     prepared = family.prepare(config, data)
-    models, trainer = build_trainer(config, strategy, int(prepared.train.cardinality()))
+    steps = int(prepared.train.cardinality())
+    models, trainer = build_trainer(config, strategy, steps)
     monitor = family.monitor
     history_callbacks = [
         LogLearningRate(),
@@ -102,6 +103,9 @@ def train(
         prepared.train,
         validation_data=prepared.val,
         epochs=config.training.epochs,
+        # Given the steps, Keras keeps the iterator it opens at each epoch's end for the next epoch;
+        # without them it opens another and closing the first stalled epochs by up to 40 s.
+        steps_per_epoch=steps if steps > 0 else None,
         callbacks=history_callbacks,
         verbose=verbose,
         shuffle=False,  # the pipeline shuffles (seeded) itself

@@ -53,7 +53,7 @@ class FaceConditionsModelConfig(ModelSection):
 
 @dataclass
 class FaceConditionsTrainingConfig(TrainingSection):
-    epochs: int = 12
+    epochs: int = 10  # 8.5 min on the 2-core CPU (benchmarks/RESULTS.md)
     batch_size: int = 64
     learning_rate: float = 3e-3
     lr_schedule: str = choice("cosine", ("constant", "cosine"))

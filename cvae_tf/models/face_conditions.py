@@ -1,7 +1,7 @@
 """The face C-VAE's condition models: four small CNNs that read a face's conditions, and their trainer.
 
 ``classify_male_or_female`` (softmax: P(male), P(female)), ``regression_hair_color`` (1 dark … 0
-light), ``regression_mouth`` (1 wide open … 0 closed) and ``regression_eyes`` (1 open … 0 closed)
+light), ``regression_mouth`` (1 wide open … 0 closed) and ``regression_eyes`` (1 wide open … 0 closed)
 each take ``{"image": (H, W, 3) float in [0, 1]}``, are trained on the faces labelled for their
 target (NaN = unlabelled, see ``cvae_tf.data.faces.condition_targets``) and saved under their
 own name, so that every face, labelled or not, gets predicted conditions for the C-VAE.
@@ -73,8 +73,8 @@ def _trunk(image_size, widths) -> keras.Model:
 class ConditionModelsTrainer(keras.Model):
     """Trains the four condition models at once: each loss counts only the faces labelled for it.
 
-    Batches are ``{"image": (B, H, W, 3), "targets": (B, 4)}`` with NaN for unlabelled. The four
-    networks share nothing, so one summed loss trains each on its own term alone.
+    Batches are ``{"image": (B, H, W, 3), "targets": (B, 4)}`` with NaN for unlabelled. One summed
+    loss trains each head on its own term and the shared trunk on all four.
     """
 
     def __init__(self, models: dict, **kwargs):
@@ -120,7 +120,7 @@ class ConditionModelsTrainer(keras.Model):
 
 
 def train_condition_models(
-    data, epochs: int = 12, batch_size: int = 64, seed: int = 0, widths=(32, 64, 128, 256), verbose="auto"
+    data, epochs: int = 10, batch_size: int = 64, seed: int = 0, widths=(32, 64, 128, 256), verbose="auto"
 ) -> dict[str, keras.Model]:
     """The four models trained together on ``data`` (a ``FaceData``), as ``cvae-tf train face_conditions``
     does it without the run folder: the same batches, trainer and schedule."""
