@@ -99,12 +99,13 @@ def train(
         keras.callbacks.BackupAndRestore(work / "backup"),
     ]
     started = time.perf_counter()
+    # One iterator for the whole run, over the batches repeated (each pass reshuffled) and cut into
+    # epochs by the step count: closing tf.data's iterator at every epoch's end, as Keras does with
+    # a finite dataset, stalled most epochs by 30-40 s with the CPU idle (benchmarks/RESULTS.md).
     trainer.fit(
-        prepared.train,
+        prepared.train.repeat() if steps > 0 else prepared.train,
         validation_data=prepared.val,
         epochs=config.training.epochs,
-        # Given the steps, Keras keeps the iterator it opens at each epoch's end for the next epoch;
-        # without them it opens another and closing the first stalled epochs by up to 40 s.
         steps_per_epoch=steps if steps > 0 else None,
         callbacks=history_callbacks,
         verbose=verbose,

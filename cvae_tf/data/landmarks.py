@@ -5,9 +5,9 @@ learned nothing (its MSE was 0.95 of the mean predictor's). The eye aspect ratio
 & Čech, 2016) measures the opening instead: the two lid-to-lid distances of an eye over its width,
 from the 68-point landmarks of dlib's shape predictor (weights bundled by the PyPI package
 ``face_recognition_models``, so it runs offline). On the 8,000 faces of ``../shared/data/celeba``
-it averaged 0.319 on faces without ``Narrow_Eyes`` and 0.263 on faces with it, and the left and
-right eyes' ratios correlate at r = 0.70; the faces with the lowest ratios squint or blink, those
-with the highest stare (benchmarks/RESULTS.md).
+dlib found 97% of the faces; the ratio averaged 0.322 without ``Narrow_Eyes`` and 0.256 with it,
+and the left and right eyes' ratios correlate at r = 0.71. The faces with the lowest ratios squint
+or blink, those with the highest stare (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
