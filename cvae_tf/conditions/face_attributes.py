@@ -21,7 +21,7 @@ FACE_FIELDS = (
     ConditionField("male", "number", 0.0, 1.0, 0.5, "sex: 1 male … 0 female (P(male))"),
     ConditionField("hair", "number", 0.0, 1.0, 0.5, "hair colour: 1 dark … 0 light"),
     ConditionField("mouth", "number", 0.0, 1.0, 0.5, "mouth: 1 open … 0 closed"),
-    ConditionField("eyes", "number", 0.0, 1.0, 0.5, "eyes: 1 open … 0 narrow"),
+    ConditionField("eyes", "number", 0.0, 1.0, 0.5, "eyes: 1 wide open … 0 closed"),
 )
 
 

@@ -223,7 +223,7 @@ def sample_request(n: int, seed: int = 0) -> dict:
 
 def condition_grid(generator, seed: int = 0, values: dict | None = None):
     """Faces (rows, columns, H, W, 3) and their labels: rows sex × hair (dark / light hair of a man,
-    then of a woman); columns the mouth closed → open, then the eyes narrow → open; one z per column."""
+    then of a woman); columns the mouth closed → open, then the eyes closed → open; one z per column."""
     values = {**{"male": 1.0, "hair": 1.0, "mouth": 0.5, "eyes": 1.0}, **(values or {})}
     rows = [(male, hair) for male in (1.0, 0.0) for hair in (1.0, 0.0)]
     columns = [("mouth", v) for v in SWEEP] + [("eyes", v) for v in SWEEP]

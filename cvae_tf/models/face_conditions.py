@@ -171,7 +171,7 @@ def evaluate_condition_models(models, split, reference=None) -> pd.DataFrame:
     ``reference``, the training split, or of ``split`` itself when none is given); ``ratio`` =
     mse / mean_mse (below 1 beats the mean); ``accuracy`` at the threshold 0.5 and
     ``balanced_accuracy`` (the mean of the recalls on both sides, fair for rare labels such as
-    narrow eyes), both over faces whose target is not exactly 0.5. For the sex classifier the
+    closed eyes), both over faces whose target is not exactly 0.5. For the sex classifier the
     prediction is P(male).
     """
     predictions = predict_conditions(models, split.images)
