@@ -279,3 +279,13 @@ def test_face_folders_without_female_or_with_a_stray_folder(tmp_path):
     (root / "Female").rename(root / "Women")
     with pytest.raises(DataError, match=r"unexpected folders \['Women'\]"):
         load_face_folders(root, cache=False)
+
+
+def test_the_vanilla_vae_reads_celeba_without_measuring_eyes(tmp_path):
+    from cvae_tf.config import RunConfig
+    from cvae_tf.families import get_family
+
+    config = RunConfig.for_family("vae")
+    config.data.format, config.data.source, config.data.image_size = "celeba", str(make_celeba(tmp_path)), [16, 16]
+    data = get_family("vae").load_data(config)  # synthetic faces: measuring their eyes would be an error
+    assert data.train.images.shape[1:] == (16, 16, 3)

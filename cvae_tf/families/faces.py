@@ -32,7 +32,8 @@ class FaceDataConfig(DataConfig):
 def _celeba(data, seed):
     from cvae_tf.data.faces import load_celeba
 
-    return load_celeba(data.source, tuple(data.image_size), seed, data.val_fraction, data.test_fraction, eyes=data.eyes)
+    eyes = getattr(data, "eyes", "narrow_eyes")  # a family without the field (the vanilla VAE) uses no targets
+    return load_celeba(data.source, tuple(data.image_size), seed, data.val_fraction, data.test_fraction, eyes=eyes)
 
 
 @register_format("face_folders")
