@@ -54,7 +54,7 @@ class FaceConditionsModelConfig(ModelSection):
 
 @dataclass
 class FaceConditionsTrainingConfig(TrainingSection):
-    epochs: int = 10  # 8.5 min on the 2-core CPU (benchmarks/RESULTS.md)
+    epochs: int = 10  # 514 s on the 2-core CPU, decoding and landmarks included (benchmarks/RESULTS.md)
     batch_size: int = 64
     learning_rate: float = 3e-3
     lr_schedule: str = choice("cosine", ("constant", "cosine"))
