@@ -102,11 +102,12 @@ def train(
     # One iterator for the whole run, over the batches repeated (each pass reshuffled) and cut into
     # epochs by the step count: closing tf.data's iterator at every epoch's end, as Keras does with
     # a finite dataset, stalled most epochs by 30-40 s with the CPU idle (benchmarks/RESULTS.md).
+    batches, steps_per_epoch = (prepared.train.repeat(), steps) if steps > 0 else (prepared.train, None)
     trainer.fit(
-        prepared.train.repeat() if steps > 0 else prepared.train,
+        batches,
         validation_data=prepared.val,
         epochs=config.training.epochs,
-        steps_per_epoch=steps if steps > 0 else None,
+        steps_per_epoch=steps_per_epoch,
         callbacks=history_callbacks,
         verbose=verbose,
         shuffle=False,  # the pipeline shuffles (seeded) itself

@@ -184,34 +184,39 @@ class AdversarialVAETrainer(JudgedVAETrainer):
             adversarial = 0.5 * (adversarial + terms["adversarial_reconstruction"])
         return super().objective(terms, switch) + self.adversarial_weight * switch * adversarial
 
-    def train_step(self, data):
-        from cvae_tf.gan import lsgan_d_loss
+    CRITIC_LOGS = ("d_loss", "r1")  # the critic's own metrics: logged in training only
 
+    def train_step(self, data):
         logs = super().train_step(data)
         _, fakes = self.prior_samples(data, training=False)
         if self.on_reconstructions:
             fakes = ops.concatenate([fakes, self(data, training=False)], axis=0)
-        images = data["image"]
         with tf.GradientTape() as tape:
-            with tf.GradientTape(watch_accessed_variables=False) as inner:
-                inner.watch(images)
-                real = self.discriminator(images, training=True)
-                total = ops.sum(real)
-            d_loss = lsgan_d_loss(real, self.discriminator(fakes, training=True))
-            if self.r1_weight:
-                slopes = inner.gradient(total, images)
-                r1 = ops.mean(ops.sum(ops.square(slopes), axis=(1, 2, 3)))
-                self.trackers["r1"].update_state(r1)
-                d_loss += 0.5 * self.r1_weight * r1
+            d_loss = self.critic_loss(data["image"], fakes)
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply(tape.gradient(d_loss, weights), weights)
         self.trackers["d_loss"].update_state(d_loss)
-        critic_logs = ("d_loss", "r1") if self.r1_weight else ("d_loss",)
-        return {**logs, **{name: self.trackers[name].result() for name in critic_logs}}
+        return {**logs, **{name: self.trackers[name].result() for name in self.CRITIC_LOGS if name in self.trackers}}
+
+    def critic_loss(self, images, fakes):
+        """Least squares on real and fake faces, plus the R1 penalty when ``r1_weight`` is set; the
+        penalty's slopes are taken inside the caller's tape, so its gradient reaches the critic."""
+        from cvae_tf.gan import lsgan_d_loss
+
+        with tf.GradientTape(watch_accessed_variables=False) as inner:
+            inner.watch(images)
+            real = self.discriminator(images, training=True)
+            total = ops.sum(real)
+        d_loss = lsgan_d_loss(real, self.discriminator(fakes, training=True))
+        if not self.r1_weight:
+            return d_loss
+        r1 = ops.mean(ops.sum(ops.square(inner.gradient(total, images)), axis=(1, 2, 3)))
+        self.trackers["r1"].update_state(r1)
+        return d_loss + 0.5 * self.r1_weight * r1
 
     def test_step(self, data):
         logs = super().test_step(data)
-        for name in ("d_loss", "r1"):
+        for name in self.CRITIC_LOGS:
             logs.pop(name, None)  # the critic only trains
         return logs
 

@@ -19,13 +19,19 @@ from cvae_tf.families.base import Family, Prepared, register_family
 from cvae_tf.families.conv_vae import ConvVAE, ConvVAEModelConfig, VAETrainingConfig
 
 
+def _eye_sources():
+    from cvae_tf.data.faces import EYE_SOURCES
+
+    return EYE_SOURCES
+
+
 @dataclass
 class FaceDataConfig(DataConfig):
     format: str = choice("celeba", ("celeba", "face_folders"))
     source: str = "img_align_celeba"  # a CelebA folder (list_attr_celeba.txt + images) or Male/ Female/ folders
     image_size: list = field(default_factory=lambda: [64, 64])
     channels: int = 3
-    eyes: str = choice("landmarks", ("landmarks", "narrow_eyes"))  # CelebA's eyes target (cvae_tf.data.landmarks)
+    eyes: str = choice("landmarks", _eye_sources)  # CelebA's eyes target (cvae_tf.data.landmarks)
 
 
 @register_format("celeba")
