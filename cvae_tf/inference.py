@@ -70,10 +70,11 @@ def sample_latents(count: int, latent_dim: int, seed: int | None = 0) -> np.ndar
 
 
 class LatentGenerator:
-    """A (conditional) VAE's encoder and decoder, and its saved condition (None if unconditional)."""
+    """A (conditional) VAE's encoder and decoder, its saved condition (None if unconditional), and
+    an optional ``refiner`` (an ``ImageTranslator``) that redraws every decoded image sharper."""
 
-    def __init__(self, encoder, decoder, condition=None):
-        self.encoder, self.decoder, self.condition = encoder, decoder, condition
+    def __init__(self, encoder, decoder, condition=None, refiner=None):
+        self.encoder, self.decoder, self.condition, self.refiner = encoder, decoder, condition, refiner
 
     @cached_property
     def _encode(self):
@@ -128,7 +129,8 @@ class LatentGenerator:
         inputs = {"z": np.asarray(z, np.float32)}
         if self.conditional:
             inputs["condition"] = np.asarray(conditions, np.float32)
-        return as_display(in_batches(self._decode, inputs))
+        images = as_display(in_batches(self._decode, inputs))
+        return images if self.refiner is None else self.refiner.translate(images)
 
     def latents(self, n: int, seed: int | None = 0, z=None) -> np.ndarray:
         """``n`` latents: drawn from the prior with ``seed``, or ``z`` (one vector for all n, or n vectors) checked."""

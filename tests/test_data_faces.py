@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from cvae_tf.data import faces
-from cvae_tf.data.faces import condition_targets, load_face_folders
+from cvae_tf.data.faces import condition_targets, load_face_folders, same_sex_relative
 from cvae_tf.errors import DataError
 
 # The synthetic faces have no landmarks to find, so their eyes target is CelebA's Narrow_Eyes.
@@ -220,7 +220,23 @@ def test_condition_targets_mapping():
     pd.testing.assert_frame_equal(targets, expected)
     openness = np.array([0.9, 0.2, 0.7, np.nan, 0.4], np.float32)  # measured; NaN: no face found
     from_landmarks = condition_targets(attributes, openness)["eyes"].to_numpy()
-    np.testing.assert_allclose(from_landmarks, [0.9, 0.2, np.nan, np.nan, 0.4], rtol=1e-6)  # row 3: glasses
+    # Row 2 wears glasses. The lone man sits at the mean (0.5) of the three measured faces; the two
+    # women, at z = ∓1/√2 within their sex, sit that many of the three's standard deviations off it.
+    spread = np.std([0.9, 0.2, 0.4], ddof=1) / np.sqrt(2)
+    np.testing.assert_allclose(from_landmarks, [0.5, 0.5 - spread, np.nan, np.nan, 0.5 + spread], rtol=1e-5)
+
+
+def test_same_sex_relative_removes_the_difference_between_sexes():
+    rng = np.random.default_rng(0)
+    male = pd.Series(np.repeat([0.0, 1.0], 500))
+    values = pd.Series(np.concatenate([rng.normal(0.6, 0.2, 500), rng.normal(0.45, 0.1, 500)])).clip(0, 1)
+    values[[3, 600]] = np.nan
+    relative = same_sex_relative(values, male)
+    assert np.isnan(relative[[3, 600]]).all() and relative.between(0, 1).sum() == 998
+    women, men = relative[male == 0], relative[male == 1]
+    assert abs(women.mean() - men.mean()) < 0.01 and abs(women.std() - men.std()) < 0.01
+    assert abs(np.corrcoef(relative.dropna(), male[relative.notna()])[0, 1]) < 0.02
+    assert np.corrcoef(values.dropna(), relative.dropna())[0, 1] > 0.8  # the order within a sex is kept
 
 
 # ------------------------------------------------------------------------------ the original layout

@@ -142,18 +142,7 @@ class Pix2Pix(Family):
         }
 
     def build_trainer(self, config, models, steps_per_epoch=None):
-        from cvae_tf.gan import Pix2PixTrainer
-        from cvae_tf.training import learning_rate
-
-        training = config.training
-        trainer = Pix2PixTrainer(models["generator"], models["discriminator"], training.lambda_l1, training.l1_only)
-        g_rate, d_rate = (learning_rate(training, steps_per_epoch) for _ in range(2))
-        trainer.compile(
-            g_optimizer=keras.optimizers.Adam(g_rate, beta_1=training.beta_1),
-            d_optimizer=keras.optimizers.Adam(d_rate, beta_1=training.beta_1),
-            jit_compile=training.jit_compile,
-        )
-        return trainer
+        return pix2pix_trainer(models["generator"], models["discriminator"], config.training, steps_per_epoch)
 
     def inference(self, run):
         import cvae_tf.models.pix2pix  # noqa: F401  registers ReflectionPadding2D etc. before a fresh process loads
@@ -173,6 +162,21 @@ class Pix2Pix(Family):
         data = load_run_data(run, options.data)
         result = evaluate_pix2pix(run, baselines, data, seed=options.seed, samples=options.samples)
         return write_report(result, options.output or run.path), json.dumps(result["summary"])
+
+
+def pix2pix_trainer(generator, discriminator, training: Pix2PixTrainingConfig, steps_per_epoch=None):
+    """The compiled ``Pix2PixTrainer`` of ``generator`` against ``discriminator``: two Adams."""
+    from cvae_tf.gan import Pix2PixTrainer
+    from cvae_tf.training import learning_rate
+
+    trainer = Pix2PixTrainer(generator, discriminator, training.lambda_l1, training.l1_only)
+    g_rate, d_rate = (learning_rate(training, steps_per_epoch) for _ in range(2))
+    trainer.compile(
+        g_optimizer=keras.optimizers.Adam(g_rate, beta_1=training.beta_1),
+        d_optimizer=keras.optimizers.Adam(d_rate, beta_1=training.beta_1),
+        jit_compile=training.jit_compile,
+    )
+    return trainer
 
 
 register_family(Pix2Pix())
