@@ -102,14 +102,17 @@ class JudgedVAETrainer(VAETrainer):
     Each batch, latents from the prior are decoded under the batch's conditions in shuffled
     order (real combinations, other faces), and ``judge`` (a frozen model ``{"image"}`` → condition,
     e.g. ``face_conditions.conditions_model``) reads them back; the ``control`` term is the
-    binary cross-entropy between requested and judged values, summed over the condition,
-    weighted by ``judge_weight``. The reconstruction terms alone let a decoder lean on z and
-    ignore a condition that the encoder already saw.
+    binary cross-entropy between requested and judged values, summed over the condition's
+    entries that ``judged`` marks (1; default all), weighted by ``judge_weight``. The
+    reconstruction terms alone let a decoder lean on z and ignore a condition that the encoder
+    already saw.
     """
 
-    def __init__(self, encoder, decoder, judge, judge_weight: float = 1.0, seed: int = 0, **kwargs):
+    def __init__(self, encoder, decoder, judge, judge_weight: float = 1.0, seed: int = 0, judged=None, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
         self.judge, self.judge_weight = judge, float(judge_weight)
+        size = decoder.input["condition"].shape[-1]
+        self.judged = ops.ones((size,)) if judged is None else ops.convert_to_tensor(judged, "float32")
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers["control"] = keras.metrics.Mean(name="control")
 
@@ -125,7 +128,7 @@ class JudgedVAETrainer(VAETrainer):
     def prior_terms(self, requested, drawn) -> dict:
         judged = ops.clip(self.judge({"image": drawn}, training=False), 1e-6, 1 - 1e-6)
         cross_entropy = -(requested * ops.log(judged) + (1 - requested) * ops.log(1 - judged))
-        return {"control": ops.sum(cross_entropy, axis=1)}
+        return {"control": ops.sum(cross_entropy * self.judged, axis=1)}
 
     def objective(self, terms, switch=1.0):
         return super().objective(terms, switch) + self.judge_weight * terms["control"]

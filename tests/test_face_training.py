@@ -40,6 +40,26 @@ def test_the_control_term_is_on_by_default_and_off_at_weight_zero(face_runs):
     assert not isinstance(trainer, JudgedVAETrainer) and "control" not in trainer.trackers
 
 
+def test_the_control_term_judges_only_the_fields_it_is_told(face_runs):
+    from cvae_tf.families import get_family
+
+    run = SavedRun.open(face_runs / "faces")
+    config = RunConfig.from_dict(run.manifest["config"])
+    models = {"encoder": run.encoder, "decoder": run.decoder}
+    requested = np.float32([[1, 0.2, 0.8, 1], [0, 0.9, 0.1, 0.3]])
+    drawn = run.decoder.predict({"z": np.zeros((2, 4), "float32"), "condition": requested}, verbose=0)
+    judged = run.condition.of_images(drawn).clip(1e-6, 1 - 1e-6)
+    cross_entropy = -(requested * np.log(judged) + (1 - requested) * np.log(1 - judged))
+    for fields, columns in ((["male", "hair", "mouth", "eyes"], [0, 1, 2, 3]), (["hair", "eyes"], [1, 3])):
+        config.training.judged = fields
+        trainer = get_family("face_cvae").trainer(config, models)
+        control = np.asarray(trainer.prior_terms(requested, drawn)["control"])
+        np.testing.assert_allclose(control, cross_entropy[:, columns].sum(axis=1), rtol=1e-4)
+    config.training.judged = ["hair", "nose"]
+    with pytest.raises(ValueError, match=r"training.judged names \['nose'\]; expected some of"):
+        get_family("face_cvae").trainer(config, models)
+
+
 @pytest.mark.parametrize("weight", [0.0, 1.0])
 def test_the_kl_weight_scales_the_objective(face_runs, weight):
     from cvae_tf.families import get_family

@@ -127,6 +127,7 @@ class FaceTrainingConfig(VAETrainingConfig):
     grey_weight: float = 1.0  # k, the sharpness term's weight
     kl_weight: float = 1.0  # β, the KL term's weight
     judge_weight: float = 10.0  # the control term's weight (prior samples judged by the condition models); 0 = off
+    judged: list = field(default_factory=lambda: ["male", "hair", "mouth", "eyes"])  # the fields it judges
     adversarial_weight: float = 0.0  # a patch critic's verdict on prior samples, from grey_from_epoch; 0 = off
     critic_widths: list = field(default_factory=lambda: [32, 64, 128])  # its strided stages
     critic_reconstructions: bool = False  # the critic also judges reconstructions (as VAE-GAN)
@@ -170,7 +171,8 @@ class FaceCVAE(ConvVAE):
 
         judge = conditions_model(load_condition_models(_models_folder(config.model.condition_models)))
         parts = models["encoder"], models["decoder"], judge
-        options = {"judge_weight": training.judge_weight, "seed": training.seed, **self.loss_options(config)}
+        options = {"judge_weight": training.judge_weight, "seed": training.seed, "judged": _judged(training.judged)}
+        options |= self.loss_options(config)
         if not training.adversarial_weight:
             return JudgedVAETrainer(*parts, **options)
         critic = patch_discriminator(config.data.image_shape, tuple(training.critic_widths))
@@ -198,6 +200,17 @@ class FaceCVAE(ConvVAE):
 
     def sample_request(self, n, seed=0):
         return sample_request(n, seed)
+
+
+def _judged(names) -> list[float]:
+    """``training.judged`` as the control term's mask over the condition's fields."""
+    from cvae_tf.conditions.face_attributes import FACE_FIELDS
+
+    fields = [field.name for field in FACE_FIELDS]
+    unknown = sorted(set(names) - set(fields))
+    if unknown:
+        raise ValueError(f"training.judged names {unknown}; expected some of {fields}")
+    return [float(name in names) for name in fields]
 
 
 def _models_folder(path):
