@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The face benchmark on CelebA (64x64, this 2-core CPU): the four condition models, a second set
 # trained apart (seed 1) that judges every run, the face C-VAE with and without its control term,
-# and the vanilla VAE baseline on the same faces and budget; then `cvae-tf evaluate` on each.
+# the refiner on the default C-VAE, and the vanilla VAE baseline on the same faces and budget;
+# then `cvae-tf evaluate` on each.
 # Usage: bash benchmarks/faces.sh CELEBA_DIR OUT_DIR [EPOCHS]
 set -euo pipefail
 data=${1:?CelebA folder}; out=${2:?output folder}; epochs=${3:-10}
@@ -18,6 +19,10 @@ for control in 10 0; do
     --set model.condition_models="$out/face_conditions" --set training.judge_weight=$control --quiet --resume
   cvae-tf evaluate "$run" --judge "$out/face_judges" --output "$run/judged_apart"
 done
+refined="$out/face_refined"
+[ -f "$refined/manifest.json" ] || timed cvae-tf train face_refiner --data "$data" --output "$refined" \
+  --set model.cvae_run="$out/face_cvae_control10" --quiet --resume
+cvae-tf evaluate "$refined" --judge "$out/face_judges" --output "$refined/judged_apart"
 baseline="$out/face_vae"
 [ -f "$baseline/manifest.json" ] || timed cvae-tf train vae --data "$data" --output "$baseline" \
   --epochs "$epochs" --set data.format=celeba --set data.image_size="[64, 64]" --set data.channels=3 \
