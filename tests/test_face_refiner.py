@@ -89,3 +89,27 @@ def test_the_refiner_names_a_missing_or_wrong_cvae_run(runs, tmp_path):
     config.model.cvae_run, config.data.image_size = str(runs / "faces"), [64, 64]
     with pytest.raises(ValueError, match=r"data.image_size = \[64, 64\], but .* draws \[32, 32\] faces"):
         train(config, tmp_path / "c", verbose=0)
+
+
+def test_the_server_draws_refined_faces_and_reconstructs_an_upload(runs):
+    import io
+
+    from fastapi.testclient import TestClient
+    from PIL import Image
+
+    from cvae_tf.serve.app import create_app
+    from test_data_faces import face
+
+    refined = SavedRun.open(runs / "refined")
+    with TestClient(create_app(runs / "refined")) as client:
+        (model,) = client.get("/models").json()
+        assert model["name"] == "refined" and model["routes"] == ["generate", "reconstruct"]
+        answer = client.post("/generate", json={"model": "refined", "n": 2, "seed": 3, "male": 0, "format": "json"})
+        assert answer.status_code == 200, answer.text
+        expected, _ = refined.family.inference(refined).generate(2, seed=3, male=0.0)
+        np.testing.assert_allclose(np.array(answer.json()["images"]), expected, atol=2e-3)
+        buffer = io.BytesIO()
+        face((89, 109), male=True, seed=0).save(buffer, format="PNG")
+        upload = {"file": ("face.png", buffer.getvalue(), "image/png")}
+        png = client.post("/reconstruct", files=upload, data={"model": "refined", "changes": '{"male": 0}'})
+        assert png.status_code == 200 and Image.open(io.BytesIO(png.content)).size == (3 * 32, 32)
