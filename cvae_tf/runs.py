@@ -81,10 +81,7 @@ def train(
     steps = int(prepared.train.cardinality())
     models, trainer = build_trainer(config, strategy, steps)
     monitor = family.monitor
-    history_callbacks = [
-        LogLearningRate(),
-        *family.callbacks(config),
-        StopOnNaN(),
+    keep_best = [
         keras.callbacks.ModelCheckpoint(
             work / "best.weights.h5",
             monitor=monitor,
@@ -92,7 +89,13 @@ def train(
             save_best_only=True,
             save_weights_only=True,
             initial_value_threshold=_best_logged(work / LOG, monitor),
-        ),
+        )
+    ]
+    history_callbacks = [
+        LogLearningRate(),
+        *family.callbacks(config),
+        StopOnNaN(),
+        *(keep_best if monitor else []),
         keras.callbacks.CSVLogger(work / LOG, append=True),
         keras.callbacks.TensorBoard(work / "tensorboard"),
         *callbacks,
@@ -114,9 +117,9 @@ def train(
     )
     seconds = time.perf_counter() - started
     log = _clean_log(work / LOG)
-    if (work / "best.weights.h5").exists():
+    if monitor and (work / "best.weights.h5").exists():
         trainer.load_weights(work / "best.weights.h5")
-    best = log.loc[log[monitor].idxmin()]
+    best = log.loc[log[monitor].idxmin()] if monitor else log.iloc[-1]
     manifest = {
         "family": family.name,
         "config": config.to_dict(),

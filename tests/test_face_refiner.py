@@ -54,6 +54,7 @@ def test_the_refiner_redraws_what_the_unchanged_decoder_draws(runs):
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())  # the C-VAE is kept as it was
     log = pd.read_csv(runs / "refined" / "training_log.csv")
     assert len(log) == 2 and np.isfinite(log[["d_loss", "g_l1", "val_g_l1"]].to_numpy()).all()
+    assert refined.manifest["monitor"] is None and refined.manifest["best_epoch"] == 2  # the last epoch is kept
 
     generator = refined.family.inference(refined)
     assert isinstance(generator, LatentGenerator) and generator.refiner is not None

@@ -39,7 +39,7 @@ class Family:
     data_config: ClassVar[type] = DataConfig
     model_config: ClassVar[type] = ModelSection
     training_config: ClassVar[type] = TrainingSection
-    monitor: ClassVar[str] = "val_loss"  # logged metric whose lowest value picks the saved epoch
+    monitor: ClassVar[str | None] = "val_loss"  # logged metric whose lowest value picks the saved epoch; None: the last
     description: ClassVar[str] = ""
 
     def load_data(self, config):
