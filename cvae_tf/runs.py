@@ -81,21 +81,11 @@ def train(
     steps = int(prepared.train.cardinality())
     models, trainer = build_trainer(config, strategy, steps)
     monitor = family.monitor
-    keep_best = [
-        keras.callbacks.ModelCheckpoint(
-            work / "best.weights.h5",
-            monitor=monitor,
-            mode="min",
-            save_best_only=True,
-            save_weights_only=True,
-            initial_value_threshold=_best_logged(work / LOG, monitor),
-        )
-    ]
     history_callbacks = [
         LogLearningRate(),
         *family.callbacks(config),
         StopOnNaN(),
-        *(keep_best if monitor else []),
+        *_best_checkpoint(work, monitor),
         keras.callbacks.CSVLogger(work / LOG, append=True),
         keras.callbacks.TensorBoard(work / "tensorboard"),
         *callbacks,
@@ -135,6 +125,21 @@ def train(
     write_run(output_dir, models, manifest, condition=prepared.condition, copy=copy)
     shutil.rmtree(work, ignore_errors=True)
     return manifest
+
+
+def _best_checkpoint(work: Path, monitor: str | None) -> list:
+    """The callback that keeps the best weights by ``monitor``; none when the family keeps the last epoch."""
+    if not monitor:
+        return []
+    best = keras.callbacks.ModelCheckpoint(
+        work / "best.weights.h5",
+        monitor=monitor,
+        mode="min",
+        save_best_only=True,
+        save_weights_only=True,
+        initial_value_threshold=_best_logged(work / LOG, monitor),
+    )
+    return [best]
 
 
 def _best_logged(log_path: Path, monitor: str):

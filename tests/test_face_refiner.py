@@ -114,3 +114,15 @@ def test_the_server_draws_refined_faces_and_reconstructs_an_upload(runs):
         upload = {"file": ("face.png", buffer.getvalue(), "image/png")}
         png = client.post("/reconstruct", files=upload, data={"model": "refined", "changes": '{"male": 0}'})
         assert png.status_code == 200 and Image.open(io.BytesIO(png.content)).size == (3 * 32, 32)
+
+
+def test_an_interrupted_refiner_resumes_and_keeps_its_last_epoch(runs, tmp_path):
+    from test_training import Interrupt
+
+    config = RunConfig.from_dict(SavedRun.open(runs / "refined").manifest["config"])
+    output = tmp_path / "refined"
+    with pytest.raises(KeyboardInterrupt):
+        train(config, output, verbose=0, callbacks=[Interrupt(epoch=1, batch=1)])
+    manifest = train(config, output, resume=True, verbose=0)
+    assert manifest["epochs_completed"] == manifest["best_epoch"] == 2
+    assert list(pd.read_csv(output / "training_log.csv")["epoch"]) == [0, 1]
