@@ -36,12 +36,8 @@ def runs(tmp_path_factory):
     cvae = configs["face_cvae"].model
     cvae.condition_models, cvae.latent_dim, cvae.filters, cvae.dense_units = str(runs / "conditions"), 4, [8, 16], 32
     refiner = configs["face_refiner"].model
-    refiner.cvae_run, refiner.base_filters, refiner.residual_blocks, refiner.discriminator_filters = (
-        str(runs / "faces"),
-        4,
-        1,
-        8,
-    )
+    refiner.cvae_run = str(runs / "faces")
+    refiner.base_filters, refiner.residual_blocks, refiner.discriminator_filters = 4, 1, 8
     for name, folder in (("face_conditions", "conditions"), ("face_cvae", "faces"), ("face_refiner", "refined")):
         train(configs[name], runs / folder, verbose=0)
     return runs

@@ -111,7 +111,7 @@ class ConvVAE(Family):
         """Digits: judged by ``classify_nums`` (trained beside the run when absent); faces: by condition models."""
         data_format = run.manifest["config"]["data"].get("format", "mnist")
         if data_format in FACE_FORMATS:
-            return _evaluate_faces(run, options)
+            return evaluate_faces(run, options)
         if data_format != "mnist":
             raise ValueError(f"{run.path}: evaluation judges MNIST digits; this run was not trained on MNIST")
         import json
@@ -131,7 +131,7 @@ class ConvVAE(Family):
 FACE_FORMATS = ("celeba", "face_folders", "images")  # colour faces: judged by the face condition models
 
 
-def _evaluate_faces(run, options):
+def evaluate_faces(run, options):
     """Control and quality of a face run, judged by the condition models of ``options.judge`` (a
     vanilla VAE has none of its own) or by the run's own."""
     import json

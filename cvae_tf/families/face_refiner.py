@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cvae_tf.config import ModelSection
-from cvae_tf.families.base import Prepared, register_family
-from cvae_tf.families.faces import FaceCVAE
+from cvae_tf.families.base import Family, Prepared, register_family
+from cvae_tf.families.faces import FaceDataConfig, sample_request, write_face_test_output
 from cvae_tf.families.pix2pix import Pix2PixTrainingConfig, pix2pix_trainer
 
 
@@ -37,10 +37,11 @@ class FaceRefinerTrainingConfig(Pix2PixTrainingConfig):
     batch_size: int = 16
 
 
-class FaceRefiner(FaceCVAE):
+class FaceRefiner(Family):
     """Evaluation, ``test_output.png`` and sample requests are the face C-VAE's; training is pix2pix's."""
 
     name = "face_refiner"
+    data_config = FaceDataConfig
     model_config = FaceRefinerModelConfig
     training_config = FaceRefinerTrainingConfig
     # The last epoch is kept: the L1 distance that ranks pix2pix's epochs ranked the refiner's
@@ -78,14 +79,22 @@ class FaceRefiner(FaceCVAE):
     def build_trainer(self, config, models, steps_per_epoch=None):
         return pix2pix_trainer(models["refiner"], models["refiner_critic"], config.training, steps_per_epoch)
 
-    def callbacks(self, config) -> list:
-        return []
-
     def inference(self, run):
         import cvae_tf.models.pix2pix  # noqa: F401  registers ReflectionPadding2D etc. before a fresh process loads
         from cvae_tf.inference import ImageTranslator, LatentGenerator
 
         return LatentGenerator(run.encoder, run.decoder, run.condition, refiner=ImageTranslator(run.model("refiner")))
+
+    def evaluate(self, run, options):
+        from cvae_tf.families.conv_vae import evaluate_faces
+
+        return evaluate_faces(run, options)
+
+    def write_test_output(self, run, path, seed=0, values=None, **_):
+        return write_face_test_output(run, path, seed, values)
+
+    def sample_request(self, n, seed=0):
+        return sample_request(n, seed)
 
 
 def _cvae_run(config):
