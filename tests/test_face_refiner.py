@@ -75,6 +75,30 @@ def test_a_copied_refiner_run_samples_generates_and_evaluates_alone(runs, tmp_pa
     assert (tmp_path / "evaluation.json").exists()
 
 
+def test_the_refiner_learns_from_posterior_samples_through_resize_upsampling(runs):
+    from cvae_tf.families.base import get_family
+
+    config = RunConfig.from_dict(SavedRun.open(runs / "refined").manifest["config"])
+    assert (config.model.inputs, config.model.upsampling) == ("posterior", "resize")
+    refiner = SavedRun.open(runs / "refined").model("refiner")
+    assert "UpSampling2D" in {type(layer).__name__ for layer in refiner.layers}
+
+    family = get_family("face_refiner")
+    data = family.load_data(config)
+    inputs = {}
+    for choice in ("posterior", "mean"):
+        config.model.inputs = choice
+        batch = next(iter(family.prepare(config, data).val))
+        inputs[choice] = batch["sketch"].numpy()
+    cvae = SavedRun.open(runs / "faces")
+    faces = (batch["image"].numpy() + 1) / 2
+    generator = cvae.family.inference(cvae)
+    np.testing.assert_allclose(
+        inputs["mean"], generator.reconstruct(faces, generator.condition.of_images(faces)), atol=1e-5
+    )
+    assert np.abs(inputs["posterior"] - inputs["mean"]).mean() > 1e-3  # a sample, not the mean
+
+
 def test_the_refiner_names_a_missing_or_wrong_cvae_run(runs, tmp_path):
     config = RunConfig.from_dict(SavedRun.open(runs / "refined").manifest["config"])
     config.model.cvae_run = str(tmp_path / "nowhere")

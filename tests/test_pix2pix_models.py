@@ -17,6 +17,20 @@ def test_discriminator_has_the_one_rule_parameter_count():
     assert build_discriminator().count_params() == 2_766_657
 
 
+def test_resize_upsampling_has_the_same_weights_and_no_transposed_convolution():
+    transpose, resize = (
+        build_generator(base_filters=8, residual_blocks=1),
+        build_generator(base_filters=8, residual_blocks=1, upsampling="resize"),
+    )
+    assert resize.count_params() == transpose.count_params()
+    kinds = {type(layer).__name__ for layer in resize.layers}
+    assert "UpSampling2D" in kinds and "Conv2DTranspose" not in kinds
+    sketch = np.random.default_rng(0).random((1, 24, 40, 1)).astype("float32")
+    assert resize({"sketch": sketch}).shape == (1, 24, 40, 3)
+    with pytest.raises(ValueError, match="upsampling = 'bilinear'; expected 'transpose' or 'resize'"):
+        build_generator(base_filters=8, residual_blocks=1, upsampling="bilinear")
+
+
 def test_shapes_and_ranges():
     generator = build_generator(base_filters=8, residual_blocks=1)
     discriminator = build_discriminator(base_filters=8)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cvae_tf.config import ModelSection
+from cvae_tf.config import ModelSection, choice
 from cvae_tf.families.base import Family, Prepared, register_family
 from cvae_tf.families.faces import FaceDataConfig, sample_request, write_face_test_output
 from cvae_tf.families.pix2pix import Pix2PixTrainingConfig, pix2pix_trainer
@@ -29,6 +29,10 @@ class FaceRefinerModelConfig(ModelSection):
     base_filters: int = 32  # the ResNet generator at 64×64: its first stage's width
     residual_blocks: int = 6
     discriminator_filters: int = 64
+    upsampling: str = choice("resize", ("resize", "transpose"))  # resize: no checkerboard (models.pix2pix)
+    # What the refiner learns from: the C-VAE's faces decoded from a sample of each training face's
+    # posterior ("posterior", nearer the prior samples it will refine) or from its mean ("mean").
+    inputs: str = choice("posterior", ("posterior", "mean"))
 
 
 @dataclass
@@ -50,17 +54,25 @@ class FaceRefiner(Family):
     description = "a pix2pix refiner that sharpens a face C-VAE's faces"
 
     def prepare(self, config, data) -> Prepared:
-        """Pairs of (the C-VAE's reconstruction of a face, the face) for the training and validation faces."""
+        """Pairs of (the C-VAE's redrawing of a face, the face) for the training and validation faces:
+        decoded from one seeded sample of the face's posterior, or from its mean (``model.inputs``)."""
+        import numpy as np
+
         from cvae_tf.inference import as_model_input
 
         cvae = _cvae_run(config)
         generator = cvae.family.inference(cvae)
         size, seed = config.training.batch_size, config.training.seed
+        noise = np.random.default_rng(seed)
 
         def pairs(split, training):
             faces = as_model_input(split.images)
-            blurry = generator.reconstruct(faces, generator.condition.of_images(faces))
-            return _pair_batches(blurry, faces, size, training, seed)
+            conditions = generator.condition.of_images(faces)
+            encoded = generator.encode(faces, conditions)
+            z = encoded["z_mean"]
+            if config.model.inputs == "posterior":
+                z = z + np.exp(0.5 * encoded["z_log_var"]) * noise.standard_normal(z.shape).astype(z.dtype)
+            return _pair_batches(generator.decode(z, conditions), faces, size, training, seed)
 
         return Prepared(pairs(data.train, True), pairs(data.val, False), generator.condition)
 
@@ -72,7 +84,9 @@ class FaceRefiner(Family):
         return {
             "encoder": cvae.encoder,
             "decoder": cvae.decoder,
-            "refiner": build_generator(3, model.base_filters, model.residual_blocks, name="cvae_refiner_model"),
+            "refiner": build_generator(
+                3, model.base_filters, model.residual_blocks, name="cvae_refiner_model", upsampling=model.upsampling
+            ),
             "refiner_critic": build_discriminator(3, 3, model.discriminator_filters, name="cvae_refiner_critic"),
         }
 

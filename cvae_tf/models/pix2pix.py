@@ -86,16 +86,24 @@ def _residual_block(x, filters, name):
     return layers.Add(name=f"{name}_add")([x, y])
 
 
-def _upsample(x, filters, name):
-    """u-k: 3×3 transposed conv, stride 2 (doubles H and W) → instance norm → ReLU."""
-    x = layers.Conv2DTranspose(
-        filters, 3, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name
-    )(x)
+def _upsample(x, filters, name, upsampling="transpose"):
+    """u-k: doubles H and W → instance norm → ReLU. ``"transpose"``: a 3×3 transposed conv, stride 2
+    (the original). ``"resize"``: nearest-neighbour doubling, then a 3×3 conv; the same weights,
+    without the transposed conv's uneven overlaps that print a checkerboard (Odena et al., 2016)."""
+    if upsampling == "resize":
+        x = layers.UpSampling2D(2, name=f"{name}_resize")(x)
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=INIT, name=name)(x)
+    else:
+        x = layers.Conv2DTranspose(
+            filters, 3, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name
+        )(x)
     x = InstanceNormalization(name=f"{name}_norm")(x)
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
-def build_generator(input_channels=1, base_filters=64, residual_blocks=9, name="pix2pix_generator"):
+def build_generator(
+    input_channels=1, base_filters=64, residual_blocks=9, name="pix2pix_generator", upsampling="transpose"
+):
     """CycleGAN's ResNet generator: c7s1-64, d128, d256, 9×R256, u128, u64, c7s1-3 with tanh.
 
     Every conv that is followed by instance norm has no bias; the last conv keeps its bias.
@@ -108,8 +116,10 @@ def build_generator(input_channels=1, base_filters=64, residual_blocks=9, name="
     x = _conv_norm_relu(x, 4 * f, 3, 2, "d2")
     for index in range(residual_blocks):
         x = _residual_block(x, 4 * f, f"res{index + 1}")
-    x = _upsample(x, 2 * f, "u1")
-    x = _upsample(x, f, "u2")
+    if upsampling not in ("transpose", "resize"):
+        raise ValueError(f"upsampling = {upsampling!r}; expected 'transpose' or 'resize'")
+    x = _upsample(x, 2 * f, "u1", upsampling)
+    x = _upsample(x, f, "u2", upsampling)
     x = ReflectionPadding2D(3, name="out_pad")(x)
     x = layers.Conv2D(3, 7, padding="valid", kernel_initializer=INIT, name="out_conv")(x)
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
