@@ -31,6 +31,22 @@ def test_resize_upsampling_has_the_same_weights_and_no_transposed_convolution():
         build_generator(base_filters=8, residual_blocks=1, upsampling="bilinear")
 
 
+def test_a_residual_generator_starts_as_the_identity_and_reloads(tmp_path):
+    generator = build_generator(3, base_filters=8, residual_blocks=1, upsampling="resize", residual=True)
+    picture = np.random.default_rng(0).random((2, 16, 24, 3)).astype("float32")
+    np.testing.assert_allclose(generator({"sketch": picture}), 2 * picture - 1, atol=1e-6)
+    generator.get_layer("out_conv").bias.assign([0.5, -30.0, 0.0])  # changes of tanh(0.5) and −1, clipped
+    changed = np.asarray(generator({"sketch": picture}))
+    expected = np.clip(2 * picture + np.tanh([0.5, -30.0, 0.0]), 0, 2) - 1
+    np.testing.assert_allclose(changed, expected, atol=1e-6)
+    assert changed.min() == -1 and changed.max() == 1
+    generator.save(tmp_path / "refiner.keras")
+    reloaded = keras.saving.load_model(tmp_path / "refiner.keras", safe_mode=True)
+    np.testing.assert_allclose(reloaded({"sketch": picture}), changed, atol=1e-6)
+    with pytest.raises(ValueError, match="adds its change to a colour input; input_channels = 1"):
+        build_generator(1, base_filters=8, residual_blocks=1, residual=True)
+
+
 def test_shapes_and_ranges():
     generator = build_generator(base_filters=8, residual_blocks=1)
     discriminator = build_discriminator(base_filters=8)

@@ -30,6 +30,7 @@ class FaceRefinerModelConfig(ModelSection):
     residual_blocks: int = 6
     discriminator_filters: int = 64
     upsampling: str = choice("resize", ("resize", "transpose"))  # resize: no checkerboard (models.pix2pix)
+    residual: bool = False  # draw a change added to the C-VAE's face rather than a whole face
     # What the refiner learns from: the C-VAE's faces decoded from a sample of each training face's
     # posterior ("posterior", nearer the prior samples it will refine) or from its mean ("mean").
     inputs: str = choice("posterior", ("posterior", "mean"))
@@ -85,7 +86,12 @@ class FaceRefiner(Family):
             "encoder": cvae.encoder,
             "decoder": cvae.decoder,
             "refiner": build_generator(
-                3, model.base_filters, model.residual_blocks, name="cvae_refiner_model", upsampling=model.upsampling
+                3,
+                model.base_filters,
+                model.residual_blocks,
+                name="cvae_refiner_model",
+                upsampling=model.upsampling,
+                residual=model.residual,
             ),
             "refiner_critic": build_discriminator(3, 3, model.discriminator_filters, name="cvae_refiner_critic"),
         }

@@ -102,13 +102,23 @@ def _upsample(x, filters, name, upsampling="transpose"):
 
 
 def build_generator(
-    input_channels=1, base_filters=64, residual_blocks=9, name="pix2pix_generator", upsampling="transpose"
+    input_channels=1,
+    base_filters=64,
+    residual_blocks=9,
+    name="pix2pix_generator",
+    upsampling="transpose",
+    residual=False,
 ):
     """CycleGAN's ResNet generator: c7s1-64, d128, d256, 9×R256, u128, u64, c7s1-3 with tanh.
 
     Every conv that is followed by instance norm has no bias; the last conv keeps its bias.
     For one input channel and 64 base filters that gives 11,377,155 parameters (SPEC §5).
+
+    ``residual=True`` (a colour input only): the network draws a change that is added to its
+    input, so it starts as the identity and redraws only what it learns to (the face refiner).
     """
+    if residual and input_channels != 3:
+        raise ValueError(f"a residual generator adds its change to a colour input; input_channels = {input_channels}")
     sketch = keras.Input((None, None, input_channels), name="sketch")
     f = base_filters
     x = _conv_norm_relu(sketch, f, 7, 1, "c7s1", reflect=3)
@@ -121,9 +131,20 @@ def build_generator(
     x = _upsample(x, 2 * f, "u1", upsampling)
     x = _upsample(x, f, "u2", upsampling)
     x = ReflectionPadding2D(3, name="out_pad")(x)
-    x = layers.Conv2D(3, 7, padding="valid", kernel_initializer=INIT, name="out_conv")(x)
-    image = layers.Activation("tanh", dtype="float32", name="image")(x)
+    init = "zeros" if residual else INIT  # a residual generator starts as the identity
+    x = layers.Conv2D(3, 7, padding="valid", kernel_initializer=init, name="out_conv")(x)
+    if residual:
+        image = _add_change(sketch, layers.Activation("tanh", name="change")(x))
+    else:
+        image = layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model({"sketch": sketch}, image, name=name)
+
+
+def _add_change(picture, change):
+    """The input picture in [0, 1] plus a change in [−1, 1], clipped and given as a picture in [−1, 1]."""
+    x = layers.Add(name="picture_plus_change")([layers.Rescaling(2.0, name="picture_0_2")(picture), change])
+    x = layers.ReLU(max_value=2.0, name="clip_0_2")(x)
+    return layers.Rescaling(1.0, offset=-1.0, dtype="float32", name="image")(x)
 
 
 def _patch_conv(x, filters, strides, name, norm):
