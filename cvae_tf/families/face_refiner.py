@@ -29,11 +29,12 @@ class FaceRefinerModelConfig(ModelSection):
     base_filters: int = 32  # the ResNet generator at 64×64: its first stage's width
     residual_blocks: int = 6
     discriminator_filters: int = 64
-    upsampling: str = choice("resize", ("resize", "transpose"))  # resize: no checkerboard (models.pix2pix)
-    residual: bool = False  # draw a change added to the C-VAE's face rather than a whole face
-    # What the refiner learns from: the C-VAE's faces decoded from a sample of each training face's
-    # posterior ("posterior", nearer the prior samples it will refine) or from its mean ("mean").
-    inputs: str = choice("posterior", ("posterior", "mean"))
+    # Three variants, each measured worse than these defaults on CelebA (benchmarks/RESULTS.md):
+    upsampling: str = choice("transpose", ("transpose", "resize"))  # resize: no checkerboard by design
+    residual: bool = False  # True: draw a change added to the C-VAE's face, not a whole face
+    # What the refiner learns from: the C-VAE's faces decoded from each training face's posterior
+    # mean ("mean") or from one sample of it ("posterior", nearer the prior samples it refines).
+    inputs: str = choice("mean", ("mean", "posterior"))
 
 
 @dataclass
