@@ -117,6 +117,8 @@ def build_generator(
     ``residual=True`` (a colour input only): the network draws a change that is added to its
     input, so it starts as the identity and redraws only what it learns to (the face refiner).
     """
+    if upsampling not in ("transpose", "resize"):
+        raise ValueError(f"upsampling = {upsampling!r}; expected 'transpose' or 'resize'")
     if residual and input_channels != 3:
         raise ValueError(f"a residual generator adds its change to a colour input; input_channels = {input_channels}")
     sketch = keras.Input((None, None, input_channels), name="sketch")
@@ -126,8 +128,6 @@ def build_generator(
     x = _conv_norm_relu(x, 4 * f, 3, 2, "d2")
     for index in range(residual_blocks):
         x = _residual_block(x, 4 * f, f"res{index + 1}")
-    if upsampling not in ("transpose", "resize"):
-        raise ValueError(f"upsampling = {upsampling!r}; expected 'transpose' or 'resize'")
     x = _upsample(x, 2 * f, "u1", upsampling)
     x = _upsample(x, f, "u2", upsampling)
     x = ReflectionPadding2D(3, name="out_pad")(x)
