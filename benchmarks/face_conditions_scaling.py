@@ -1,0 +1,54 @@
+"""How the face condition models' scores grow with training faces and epochs: what limits sex accuracy.
+
+    python benchmarks/face_conditions_scaling.py --data ../shared/data/celeba 6400x10 3200x20 6400x20
+
+Each ``NxE`` trains the four models as ``cvae-tf train face_conditions`` does (the same batches,
+trainer and schedule) on N training faces drawn at random (seed 0) for E epochs, then scores them
+on the held-out test faces. ``3200x20`` takes the steps of ``6400x10`` on half the faces.
+"""
+
+import argparse
+import dataclasses
+import time
+
+import numpy as np
+
+from cvae_tf.config import RunConfig
+from cvae_tf.families.base import get_family
+from cvae_tf.models.face_conditions import evaluate_condition_models, train_condition_models
+
+
+def subset(split, n, seed=0):
+    keep = np.random.default_rng(seed).permutation(len(split))[:n]
+    return dataclasses.replace(
+        split,
+        images=split.images[keep],
+        names=split.names[keep],
+        attributes=split.attributes.iloc[keep],
+        targets=split.targets.iloc[keep],
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="a CelebA folder")
+    parser.add_argument("runs", nargs="+", help="NxE: N training faces, E epochs")
+    args = parser.parse_args()
+    config = RunConfig.for_family("face_conditions")
+    config.data.source = args.data
+    data = get_family("face_conditions").load_data(config)
+    print("| training faces | epochs | sex accuracy | ratio hair / mouth / eyes | wall |\n|---|---|---|---|---|")
+    for run in args.runs:
+        n, epochs = map(int, run.split("x"))
+        train = subset(data.train, n)
+        start = time.perf_counter()
+        models = train_condition_models(dataclasses.replace(data, train=train), epochs=epochs, verbose=0)
+        wall = time.perf_counter() - start
+        table = evaluate_condition_models(models, data.test, reference=train)
+        ratios = " / ".join(f"{r:.2f}" for r in table["ratio"].iloc[1:])
+        sex = table["accuracy"].iloc[0]
+        print(f"| {len(train)} | {epochs} | {sex:.1%} | {ratios} | {wall:.0f} s |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
