@@ -38,7 +38,6 @@ def runs(tmp_path_factory):
     refiner = configs["face_refiner"].model
     refiner.cvae_run = str(runs / "faces")
     refiner.base_filters, refiner.residual_blocks, refiner.discriminator_filters = 4, 1, 8
-    refiner.upsampling, refiner.residual = "resize", True  # the options, through save, reload and serving
     for name, folder in (("face_conditions", "conditions"), ("face_cvae", "faces"), ("face_refiner", "refined")):
         train(configs[name], runs / folder, verbose=0)
     return runs
@@ -80,10 +79,11 @@ def test_the_refiner_learns_from_the_posterior_mean_or_a_sample_of_it(runs):
     from cvae_tf.families.base import get_family
 
     default = RunConfig.for_family("face_refiner").model
-    assert (default.inputs, default.upsampling, default.residual) == ("mean", "transpose", False)
+    assert (default.inputs, default.upsampling, default.residual) == ("mean", "resize", True)
+    assert RunConfig.for_family("face_refiner").training.lambda_l1 == 3.0
     config = RunConfig.from_dict(SavedRun.open(runs / "refined").manifest["config"])
     layers = {layer.name for layer in SavedRun.open(runs / "refined").model("refiner").layers}
-    assert {"u1_resize", "picture_plus_change"} <= layers  # the fixture's options, saved and reloaded
+    assert {"u1_resize", "picture_plus_change"} <= layers  # the defaults, saved and reloaded
 
     family = get_family("face_refiner")
     data = family.load_data(config)
