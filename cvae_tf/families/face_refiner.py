@@ -59,14 +59,13 @@ class FaceRefiner(Family):
     def prepare(self, config, data) -> Prepared:
         """Pairs of (the C-VAE's redrawing of a face, the face) for the training and validation faces:
         decoded from one seeded sample of the face's posterior, or from its mean (``model.inputs``)."""
-        import numpy as np
-
         from cvae_tf.inference import as_model_input
+        from cvae_tf.models.layers import Sampling
 
         cvae = _cvae_run(config)
         generator = cvae.family.inference(cvae)
         size, seed = config.training.batch_size, config.training.seed
-        noise = np.random.default_rng(seed)
+        draw = Sampling(seed=seed)  # the C-VAE's own reparameterisation, seeded
 
         def pairs(split, training):
             faces = as_model_input(split.images)
@@ -74,7 +73,7 @@ class FaceRefiner(Family):
             encoded = generator.encode(faces, conditions)
             z = encoded["z_mean"]
             if config.model.inputs == "posterior":
-                z = z + np.exp(0.5 * encoded["z_log_var"]) * noise.standard_normal(z.shape).astype(z.dtype)
+                z = draw([z, encoded["z_log_var"]]).numpy()
             return _pair_batches(generator.decode(z, conditions), faces, size, training, seed)
 
         return Prepared(pairs(data.train, True), pairs(data.val, False), generator.condition)
