@@ -18,17 +18,6 @@ from cvae_tf.families.base import get_family
 from cvae_tf.models.face_conditions import evaluate_condition_models, train_condition_models
 
 
-def subset(split, n, seed=0):
-    keep = np.random.default_rng(seed).permutation(len(split))[:n]
-    return dataclasses.replace(
-        split,
-        images=split.images[keep],
-        names=split.names[keep],
-        attributes=split.attributes.iloc[keep],
-        targets=split.targets.iloc[keep],
-    )
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="a CelebA folder")
@@ -40,7 +29,7 @@ def main():
     print("| training faces | epochs | sex accuracy | ratio hair / mouth / eyes | wall |\n|---|---|---|---|---|")
     for run in args.runs:
         n, epochs = map(int, run.split("x"))
-        train = subset(data.train, n)
+        train = data.train.take(np.random.default_rng(0).permutation(len(data.train))[:n])
         start = time.perf_counter()
         models = train_condition_models(dataclasses.replace(data, train=train), epochs=epochs, verbose=0)
         wall = time.perf_counter() - start

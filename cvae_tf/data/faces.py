@@ -79,6 +79,12 @@ class FaceSplit:
     def __len__(self) -> int:
         return len(self.names)
 
+    def take(self, indices) -> FaceSplit:
+        """The faces at ``indices``, with their names, attributes and targets."""
+        return FaceSplit(
+            self.images[indices], self.names[indices], self.attributes.iloc[indices], self.targets.iloc[indices]
+        )
+
 
 @dataclass(frozen=True)
 class FaceData:
@@ -547,12 +553,7 @@ def _random_partition(n: int, val_fraction: float, test_fraction: float, seed: i
 
 
 def _subset(images: np.ndarray, attributes: pd.DataFrame, targets: pd.DataFrame, indices: np.ndarray) -> FaceSplit:
-    return FaceSplit(
-        images=images[indices],
-        names=attributes.index.to_numpy(str)[indices],
-        attributes=attributes.iloc[indices],
-        targets=targets.iloc[indices],
-    )
+    return FaceSplit(images, attributes.index.to_numpy(str), attributes, targets).take(indices)
 
 
 def face_batches(split: FaceSplit, batch_size: int, shuffle: bool, seed: int, conditions=None, augment=False):
