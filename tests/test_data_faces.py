@@ -305,3 +305,25 @@ def test_the_vanilla_vae_reads_celeba_without_measuring_eyes(tmp_path):
     config.data.format, config.data.source, config.data.image_size = "celeba", str(make_celeba(tmp_path)), [16, 16]
     data = get_family("vae").load_data(config)  # synthetic faces: measuring their eyes would be an error
     assert data.train.images.shape[1:] == (16, 16, 3)
+
+
+def test_training_batches_are_mirrored_and_shifted_only_when_asked():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (32, 12, 12, 3), dtype=np.uint8)
+    targets = pd.DataFrame(np.full((32, 4), 0.5, np.float32), columns=list(faces.TARGETS))
+    split = faces.FaceSplit(images, np.arange(32).astype(str), targets, targets)
+
+    def seen(**options):
+        batch = next(iter(faces.face_batches(split, 32, False, 0, **options)))
+        return np.round(batch["image"].numpy() * 255).astype(np.uint8)
+
+    np.testing.assert_array_equal(seen(), images)
+    mirrored = seen(augment=True)
+    as_is = np.all(mirrored == images, axis=(1, 2, 3))
+    flipped = np.all(mirrored == images[:, :, ::-1], axis=(1, 2, 3))
+    assert np.all(as_is | flipped) and as_is.any() and flipped.any()
+    shifted = seen(augment=True, shift=2)
+    neither = ~np.all(shifted == images, axis=(1, 2, 3)) & ~np.all(shifted == images[:, :, ::-1], axis=(1, 2, 3))
+    assert neither.sum() > 16  # 24 of 25 offsets move the face
+    with pytest.raises(ValueError, match="shift=-1"):
+        faces.face_batches(split, 32, False, 0, augment=True, shift=-1)

@@ -93,10 +93,15 @@ def test_scores_balanced_accuracy_and_mean_baseline():
     np.testing.assert_allclose(scores["mean_mse"], np.mean((0.75 - target) ** 2))
 
 
-def test_the_four_share_one_trunk_while_they_train(trained):
+def test_each_model_trains_its_own_trunk_unless_one_is_shared(trained):
     _, models = trained
-    trunks = {id(layer) for model in models.values() for layer in model.layers if layer.name == "face_trunk"}
-    assert len(trunks) == 1
+    trunks = [layer for model in models.values() for layer in model.layers if layer.name.endswith("_trunk")]
+    assert [trunk.name for trunk in trunks] == [f"{name}_trunk" for name in fc.MODEL_NAMES]
+    variables = [{id(v) for v in model.weights} for model in models.values()]
+    assert sum(map(len, variables)) == len(set().union(*variables))  # no model holds another's weights
+    shared = fc.build_condition_models(SIZE, WIDTHS, shared_trunk=True)
+    ids = {id(layer) for model in shared.values() for layer in model.layers if layer.name == "face_trunk"}
+    assert len(ids) == 1
 
 
 def test_save_and_load_all_four(trained, tmp_path):

@@ -6,7 +6,7 @@ from PIL import Image
 from skimage import data as skimage_data
 
 from cvae_tf.data import faces
-from cvae_tf.data.landmarks import EAR_CLOSED, EAR_OPEN, eye_aspect_ratios, eye_openness
+from cvae_tf.data.landmarks import GAP_CLOSED, GAP_OPEN, NOSE, eye_openness, face_landmarks, lid_gaps
 from cvae_tf.errors import DataError
 from test_data_faces import make_celeba
 
@@ -29,22 +29,35 @@ def photos(tmp_path_factory):
 
 
 def test_open_eyes_read_open_and_painted_out_eyes_read_closed(photos):
-    ratios = eye_aspect_ratios([photos["open"], photos["mirrored"], photos["closed"]])
-    assert ratios.shape == (3, 2) and ratios.dtype == np.float32
-    assert np.all((ratios[0] > 0.25) & (ratios[0] < 0.45))
-    assert abs(ratios[1].mean() - ratios[0].mean()) < 0.03  # her mirror image's eyes are as open
-    assert np.all(ratios[2] < 0.6 * ratios[0])
-    openness = eye_openness(ratios)
+    points = face_landmarks([photos["open"], photos["mirrored"], photos["closed"]])
+    assert points.shape == (3, 68, 2) and points.dtype == np.float32
+    gaps = lid_gaps(points)
+    assert np.all((gaps[0] > 0.12) & (gaps[0] < 0.24))
+    assert abs(gaps[1].mean() - gaps[0].mean()) < 0.02  # her mirror image's eyes are as open
+    assert np.all(gaps[2] < 0.6 * gaps[0])
+    openness = eye_openness(points)
     assert openness[0] > 0.5 > 0.1 > openness[2]
 
 
 def test_no_face_is_nan(photos):
-    assert np.isnan(eye_aspect_ratios([photos["no_face"]])).all()
+    assert np.isnan(face_landmarks([photos["no_face"]])).all()
 
 
-def test_openness_maps_the_two_ratios_to_zero_and_one_and_clips():
-    ratios = np.array([[EAR_CLOSED, EAR_CLOSED], [EAR_OPEN, EAR_OPEN], [0.0, 0.1], [0.9, 0.8], [np.nan, np.nan]])
-    np.testing.assert_allclose(eye_openness(ratios), [0, 1, 0, 1, np.nan], atol=1e-6)
+def face_with_gap(gap: float, nose: float = 40.0) -> np.ndarray:
+    """68 landmarks at the origin except the nose (length ``nose``) and lids ``gap × nose`` apart."""
+    points = np.zeros((68, 2), np.float32)
+    points[NOSE[1]] = (0, nose)
+    for upper, lower in ((37, 41), (38, 40), (43, 47), (44, 46)):
+        points[upper], points[lower] = (upper, 0), (upper, gap * nose)
+    return points
+
+
+def test_openness_is_the_lid_gap_over_the_nose_mapped_to_zero_and_one_and_clipped():
+    points = np.stack([face_with_gap(g) for g in (GAP_CLOSED, GAP_OPEN, 0.0, 0.5, 0.15)])
+    points[-1] *= 3  # the same face three times larger measures the same
+    points = np.concatenate([points, np.full((1, 68, 2), np.nan, np.float32)])
+    np.testing.assert_allclose(lid_gaps(points)[:-1, 0], [GAP_CLOSED, GAP_OPEN, 0.0, 0.5, 0.15], rtol=1e-5)
+    np.testing.assert_allclose(eye_openness(points), [0, 1, 0, 1, 0.5, np.nan], atol=1e-5)
 
 
 def test_the_measures_are_cached(photos, tmp_path, monkeypatch):
@@ -54,7 +67,7 @@ def test_the_measures_are_cached(photos, tmp_path, monkeypatch):
     def fail(*args):
         raise AssertionError("measured again despite the cache")
 
-    monkeypatch.setattr("cvae_tf.data.landmarks.eye_aspect_ratios", fail)
+    monkeypatch.setattr("cvae_tf.data.landmarks.face_landmarks", fail)
     np.testing.assert_array_equal(faces.read_eye_openness(files, cache=tmp_path), first)
     assert first[0] > 0.5 and np.isnan(first[1])
 

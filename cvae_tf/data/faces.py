@@ -385,21 +385,21 @@ def read_faces(
 
 def read_eye_openness(files: list[Path], cache: bool | str | os.PathLike = True) -> np.ndarray:
     """(N,) eyes targets of ``files`` from their landmarks (``cvae_tf.data.landmarks``), NaN where no
-    face is found; the aspect ratios are cached like the images (dlib reads about 110 faces a second)."""
-    from cvae_tf.data.landmarks import eye_aspect_ratios, eye_openness
+    face is found; the landmarks are cached like the images (dlib reads about 180 faces a second)."""
+    from cvae_tf.data.landmarks import eye_openness, face_landmarks
 
-    cache_file = _cache_file("eyes", files, "eye aspect ratios", cache)
-    ratios = _read_cached(cache_file, "ratios", (len(files), 2), np.float32)
-    if ratios is None:
-        ratios = eye_aspect_ratios(files)
+    cache_file = _cache_file("landmarks", files, "68 landmarks", cache)
+    points = _read_cached(cache_file, "points", (len(files), 68, 2), np.float32)
+    if points is None:
+        points = face_landmarks(files)
         if cache_file is not None:
-            _write_atomically(cache_file, ratios=ratios)
-    if len(files) and np.isnan(ratios).all():
+            _write_atomically(cache_file, points=points)
+    if len(files) and np.isnan(points).all():
         raise DataError(
             f"{Path(files[0]).parent}: dlib found no face in any of the {len(files)} images, so the eyes "
             "target cannot come from landmarks; set data.eyes=narrow_eyes for CelebA's Narrow_Eyes attribute"
         )
-    return eye_openness(ratios)
+    return eye_openness(points)
 
 
 def default_cache_folder() -> Path:
@@ -556,10 +556,15 @@ def _subset(images: np.ndarray, attributes: pd.DataFrame, targets: pd.DataFrame,
     return FaceSplit(images, attributes.index.to_numpy(str), attributes, targets).take(indices)
 
 
-def face_batches(split: FaceSplit, batch_size: int, shuffle: bool, seed: int, conditions=None, augment=False):
+def face_batches(
+    split: FaceSplit, batch_size: int, shuffle: bool, seed: int, conditions=None, augment=False, shift: int = 0
+):
     """tf.data batches of ``{"image", "targets"}`` (NaN = unlabelled), or ``{"image", "condition"}``
-    with ``conditions``; images scaled to [0, 1] and, with ``augment``, mirrored and shifted by up
-    to 4 pixels (on uint8, several times cheaper on a CPU than Keras' interpolating layers)."""
+    with ``conditions``; images scaled to [0, 1] and, with ``augment``, mirrored at random and
+    shifted by up to ``shift`` pixels (on uint8, several times cheaper on a CPU than Keras'
+    interpolating layers)."""
+    if shift < 0:
+        raise ValueError(f"shift={shift}: expected 0 or more pixels")
     height, width = split.images.shape[1:3]
     features = {"image": split.images}
     if conditions is None:
@@ -574,7 +579,8 @@ def face_batches(split: FaceSplit, batch_size: int, shuffle: bool, seed: int, co
         image = batch["image"]
         if augment:
             image = tf.image.random_flip_left_right(image)
-            padded = tf.pad(image, [[4, 4], [4, 4], [0, 0]], mode="SYMMETRIC")
+        if augment and shift:
+            padded = tf.pad(image, [[shift, shift], [shift, shift], [0, 0]], mode="SYMMETRIC")
             image = tf.image.random_crop(padded, (height, width, 3))
         return {**batch, "image": tf.cast(image, tf.float32) / 255.0}
 

@@ -1,13 +1,17 @@
 """How open a face's eyes are, measured from facial landmarks: the eyes target on CelebA.
 
 CelebA's one eye attribute, ``Narrow_Eyes``, is set on about 1 face in 9, and a model trained on it
-learned nothing (its MSE was 0.95 of the mean predictor's). The eye aspect ratio (EAR; Soukupová
-& Čech, 2016) measures the opening instead: the two lid-to-lid distances of an eye over its width,
+learned nothing (its MSE was 0.95 of the mean predictor's). The eyes' opening is measured instead,
 from the 68-point landmarks of dlib's shape predictor (weights bundled by the PyPI package
-``face_recognition_models``, so it runs offline). On the 8,000 faces of ``../shared/data/celeba``
-dlib found 97% of the faces; the ratio averaged 0.322 without ``Narrow_Eyes`` and 0.256 with it,
-and the left and right eyes' ratios correlate at r = 0.71. The faces with the lowest ratios squint
-or blink, those with the highest stare (benchmarks/RESULTS.md).
+``face_recognition_models``, so it runs offline): the gap between the lids (the mean of the four
+lid-to-lid distances) over the nose's length (landmark 27, between the eyes, to 33, under the nose).
+
+The eye aspect ratio (the gap over the eye's width; Soukupová & Čech, 2016) was the first
+measure. A turned head narrows an eye but not its opening, so the ratio read turned heads as wide
+eyes: it correlated with the head's turn at r 0.23 on CelebA, and its most "open" faces were all
+in three-quarter view. The nose's length does not shorten when the head turns (r 0.00 with the
+turn, −0.05 with the tilt), and the two eyes' measures agree at r 0.91 where the aspect ratios
+agreed at 0.71 (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -17,40 +21,46 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-# The eye aspect ratios mapped to 0 (closed) and 1 (wide open); CelebA's faces span 0.13 to 0.55.
-EAR_CLOSED, EAR_OPEN = 0.15, 0.45
+# The lid gap over the nose's length mapped to 0 (closed) and 1 (wide open); on CelebA's faces its
+# 1st and 99th percentiles are 0.072 and 0.235, its median 0.156.
+GAP_CLOSED, GAP_OPEN = 0.06, 0.24
 # Faces are measured at CelebA's full resolution at least (178 pixels wide): HOG finds no face
 # much below 80 pixels across, and the faces of the 89×109 copy are about 50.
 MIN_WIDTH = 178
-LEFT_EYE, RIGHT_EYE = range(36, 42), range(42, 48)
+LID_PAIRS = [(37, 41), (38, 40), (43, 47), (44, 46)]  # upper and lower lid points of both eyes
+NOSE = (27, 33)
 
 
-def eye_aspect_ratios(files: list[Path]) -> np.ndarray:
-    """(N, 2) float32 eye aspect ratios (left, right) of the largest face in each image; NaN where
-    dlib finds no face."""
+def face_landmarks(files: list[Path]) -> np.ndarray:
+    """(N, 68, 2) float32 landmarks (x, y in pixels of the measured image) of the largest face in
+    each image; NaN where dlib finds no face."""
     detector, predictor = _dlib_models()
-    ratios = np.full((len(files), 2), np.nan, np.float32)
+    points = np.full((len(files), 68, 2), np.nan, np.float32)
     for index, file in enumerate(files):
         image = _rgb_at_least(file, MIN_WIDTH)
         faces = detector(image, 0)
         if len(faces):
             shape = predictor(image, max(faces, key=lambda face: face.area()))
-            points = np.array([(shape.part(i).x, shape.part(i).y) for i in range(68)], np.float64)
-            ratios[index] = [_aspect_ratio(points[list(eye)]) for eye in (LEFT_EYE, RIGHT_EYE)]
-    return ratios
+            points[index] = [(shape.part(i).x, shape.part(i).y) for i in range(68)]
+    return points
 
 
-def eye_openness(ratios: np.ndarray) -> np.ndarray:
-    """The eyes target: the mean of both eyes' aspect ratios mapped linearly from [EAR_CLOSED,
-    EAR_OPEN] to [0, 1] and clipped; NaN stays NaN."""
-    mean = np.asarray(ratios, np.float32).mean(axis=1)
-    return np.clip((mean - EAR_CLOSED) / (EAR_OPEN - EAR_CLOSED), 0.0, 1.0)
+def lid_gaps(points: np.ndarray) -> np.ndarray:
+    """(N, 2) gap between the lids of each eye (left, right) over the nose's length."""
+    points = np.asarray(points, np.float64)
+    gaps = np.stack([_distance(points, *pair) for pair in LID_PAIRS], axis=1).reshape(-1, 2, 2).mean(axis=2)
+    return (gaps / _distance(points, *NOSE)[:, None]).astype(np.float32)
 
 
-def _aspect_ratio(eye: np.ndarray) -> float:
-    """Points p1…p6 clockwise from the outer corner: (|p2 − p6| + |p3 − p5|) / (2 |p1 − p4|)."""
-    vertical = np.linalg.norm(eye[1] - eye[5]) + np.linalg.norm(eye[2] - eye[4])
-    return float(vertical / (2 * np.linalg.norm(eye[0] - eye[3])))
+def _distance(points: np.ndarray, a: int, b: int) -> np.ndarray:
+    return np.linalg.norm(points[:, a] - points[:, b], axis=-1)
+
+
+def eye_openness(points: np.ndarray) -> np.ndarray:
+    """The eyes target: both eyes' mean lid gap mapped linearly from [GAP_CLOSED, GAP_OPEN] to
+    [0, 1] and clipped; NaN (no face) stays NaN."""
+    mean = lid_gaps(points).mean(axis=1)
+    return np.clip((mean - GAP_CLOSED) / (GAP_OPEN - GAP_CLOSED), 0.0, 1.0)
 
 
 def _rgb_at_least(file: Path, width: int) -> np.ndarray:

@@ -55,7 +55,8 @@ def _face_folders(data, seed):
 @dataclass
 class FaceConditionsModelConfig(ModelSection):
     family: str = "face_conditions"
-    widths: list = field(default_factory=lambda: [32, 64, 128, 256])  # the shared trunk's stages
+    widths: list = field(default_factory=lambda: [32, 64, 128, 256])  # each trunk's stages
+    shared_trunk: bool = False  # one trunk for the four (the eyes are read worse; build_condition_models)
 
 
 @dataclass
@@ -64,6 +65,9 @@ class FaceConditionsTrainingConfig(TrainingSection):
     batch_size: int = 64
     learning_rate: float = 3e-3
     lr_schedule: str = choice("cosine", ("constant", "cosine"))
+    # Random shifts, in pixels, besides mirroring. None by default: CelebA's faces are aligned, and
+    # shifted faces left the eyes model unsure where the eyes are (benchmarks/RESULTS.md).
+    shift: int = 0
 
 
 class FaceConditions(Family):
@@ -77,12 +81,14 @@ class FaceConditions(Family):
         from cvae_tf.data.faces import face_batches
 
         size, seed = config.training.batch_size, config.training.seed
-        return Prepared(face_batches(data.train, size, True, seed, augment=True), face_batches(data.val, 256, False, 0))
+        train = face_batches(data.train, size, True, seed, augment=True, shift=config.training.shift)
+        return Prepared(train, face_batches(data.val, 256, False, 0))
 
     def build_models(self, config) -> dict:
         from cvae_tf.models.face_conditions import build_condition_models
 
-        return build_condition_models(tuple(config.data.image_size), tuple(config.model.widths))
+        model = config.model
+        return build_condition_models(tuple(config.data.image_size), tuple(model.widths), model.shared_trunk)
 
     def build_trainer(self, config, models, steps_per_epoch=None):
         from cvae_tf.models.face_conditions import compile_trainer

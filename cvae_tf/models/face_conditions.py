@@ -6,10 +6,10 @@ each take ``{"image": (H, W, 3) float in [0, 1]}``, are trained on the faces lab
 target (NaN = unlabelled, see ``cvae_tf.data.faces.condition_targets``) and saved under their
 own name, so that every face, labelled or not, gets predicted conditions for the C-VAE.
 
-The four share one convolutional trunk while they train (four strided stages with batch norm and
-a global average) and are saved as four whole models, so all four train in minutes on a laptop
-CPU. Batch norm uses momentum 0.9: with Keras' default 0.99 the inference statistics lag a short
-run and the regressors predicted the mean.
+Each has its own convolutional trunk (four strided stages with batch norm and a global average);
+the four train together in one trainer, each on its own loss, in minutes on a laptop CPU. Batch
+norm uses momentum 0.9: with Keras' default 0.99 the inference statistics lag a short run and the
+regressors predicted the mean.
 """
 
 from __future__ import annotations
@@ -30,18 +30,21 @@ TARGET_OF = {SEX_MODEL: "male", **REGRESSION_MODELS}
 CONDITION_COLUMNS = ("male", "hair", "mouth", "eyes")  # predict_conditions' columns
 
 
-def build_condition_models(image_size=(64, 64), widths=(32, 64, 128, 256)) -> dict[str, keras.Model]:
-    """The four models by name, on one shared convolutional trunk.
+def build_condition_models(
+    image_size=(64, 64), widths=(32, 64, 128, 256), shared_trunk: bool = False
+) -> dict[str, keras.Model]:
+    """The four models by name, each a functional model ``{"image"} → output`` saved on its own.
 
-    Each is a functional model ``{"image"} → output`` saved on its own (with its copy of the
-    trunk), so it loads and runs alone; trained together, the trunk learns from all four
-    targets. It costs what four separate trunks of half the width cost, and on CelebA it scored
-    the same within the test set's noise (sex 94.0% against 95.0% on 800 faces; RESULTS.md).
+    Each has its own trunk by default. ``shared_trunk=True`` gives the four one trunk that learns
+    from all four targets. It trained no faster on CelebA (each model still runs the trunk), and
+    the summed loss is mostly the sex term's: the eyes, a target whose variance is 0.04, were read
+    worse (MSE ratio 0.85 shared against 0.62 apart, both on shifted faces; benchmarks/RESULTS.md).
     """
-    trunk = _trunk(image_size, widths)
+    shared = _trunk(image_size, widths, "face_trunk") if shared_trunk else None
     models = {}
     for name in MODEL_NAMES:
         image = keras.Input((*image_size, 3), name="image")
+        trunk = shared or _trunk(image_size, widths, f"{name}_trunk")
         features = layers.Dropout(0.25)(trunk(image))
         if name == SEX_MODEL:
             output = layers.Dense(2, activation="softmax", name="sex")(features)
@@ -51,7 +54,7 @@ def build_condition_models(image_size=(64, 64), widths=(32, 64, 128, 256)) -> di
     return models
 
 
-def _trunk(image_size, widths) -> keras.Model:
+def _trunk(image_size, widths, name: str) -> keras.Model:
     """Strided convolution stages with batch norm, ending in a global average of the features."""
     inputs = keras.Input((*image_size, 3))
     x = inputs
@@ -64,7 +67,7 @@ def _trunk(image_size, widths) -> keras.Model:
             x = layers.BatchNormalization(momentum=0.9)(x)
             x = layers.ReLU()(x)
     x = layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, x, name="face_trunk")
+    return keras.Model(inputs, x, name=name)
 
 
 # ------------------------------------------------------------------------------------------- training
@@ -74,7 +77,7 @@ class ConditionModelsTrainer(keras.Model):
     """Trains the four condition models at once: each loss counts only the faces labelled for it.
 
     Batches are ``{"image": (B, H, W, 3), "targets": (B, 4)}`` with NaN for unlabelled. One summed
-    loss trains each head on its own term and the shared trunk on all four.
+    loss trains each model on its own term (and a shared trunk, if any, on all four).
     """
 
     def __init__(self, models: dict, **kwargs):
@@ -120,15 +123,22 @@ class ConditionModelsTrainer(keras.Model):
 
 
 def train_condition_models(
-    data, epochs: int = 10, batch_size: int = 64, seed: int = 0, widths=(32, 64, 128, 256), verbose="auto"
+    data,
+    epochs: int = 10,
+    batch_size: int = 64,
+    seed: int = 0,
+    widths=(32, 64, 128, 256),
+    shared_trunk: bool = False,
+    shift: int = 0,
+    verbose="auto",
 ) -> dict[str, keras.Model]:
     """The four models trained together on ``data`` (a ``FaceData``), as ``cvae-tf train face_conditions``
     does it without the run folder: the same batches, trainer and schedule."""
     from cvae_tf.data.faces import face_batches
 
     keras.utils.set_random_seed(seed)
-    models = build_condition_models(tuple(data.train.images.shape[1:3]), widths)
-    train = face_batches(data.train, batch_size, True, seed, augment=True)
+    models = build_condition_models(tuple(data.train.images.shape[1:3]), widths, shared_trunk)
+    train = face_batches(data.train, batch_size, True, seed, augment=True, shift=shift)
     trainer = compile_trainer(models, learning_rate=keras.optimizers.schedules.CosineDecay(3e-3, epochs * len(train)))
     trainer.fit(train, validation_data=face_batches(data.val, 256, False, seed), epochs=epochs, verbose=verbose)
     return models
