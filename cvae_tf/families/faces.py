@@ -61,7 +61,7 @@ class FaceConditionsModelConfig(ModelSection):
 
 @dataclass
 class FaceConditionsTrainingConfig(TrainingSection):
-    epochs: int = 10  # 514 s on the 2-core CPU, decoding and landmarks included (benchmarks/RESULTS.md)
+    epochs: int = 10  # 439 s on the 2-core CPU with the faces cached (benchmarks/RESULTS.md)
     batch_size: int = 64
     learning_rate: float = 3e-3
     lr_schedule: str = choice("cosine", ("constant", "cosine"))
@@ -125,7 +125,7 @@ class FaceCVAEModelConfig(ConvVAEModelConfig):
 
 @dataclass
 class FaceTrainingConfig(VAETrainingConfig):
-    epochs: int = 10  # 29 min on the shared 2-core CPU (benchmarks/RESULTS.md)
+    epochs: int = 10  # 24 min alone on the 2-core CPU (benchmarks/RESULTS.md)
     batch_size: int = 32
     learning_rate: float = 2e-3
     lr_schedule: str = choice("cosine", ("constant", "cosine"))
