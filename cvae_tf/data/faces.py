@@ -6,7 +6,7 @@ values in [0, 1], NaN where a face is unlabelled for that target; see ``conditio
 
 Every image is cropped, resized and decoded once: the arrays are cached as an ``.npz`` keyed by
 the file list (names, sizes, modification times), the size and the crop, so later loads skip the
-JPEG decoding; so are the eyes' landmark measures (``read_eye_openness``). Problems are
+JPEG decoding; so are the faces' landmarks (``read_landmarks``). Problems are
 ``DataError``s naming the file, the line and the value; every unreadable or missing image is
 listed at once, none is skipped silently.
 
@@ -122,12 +122,7 @@ def load_celeba(
     folder = Path(folder)
     _check_size(image_size)
     _check_fractions(val_fraction, test_fraction)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder; expected a CelebA folder holding {ATTRIBUTE_FILE}")
-    attributes = read_celeba_attributes(folder / ATTRIBUTE_FILE)
-    image_folder = _celeba_image_folder(folder)
-    files = [image_folder / name for name in attributes.index]
-    _check_exist(files, f"named by {folder / ATTRIBUTE_FILE}")
+    attributes, files = read_celeba_files(folder)
     images = read_faces(files, image_size, crop, cache)
     partition_file = folder / PARTITION_FILE
     if partition_file.exists():
@@ -138,6 +133,18 @@ def load_celeba(
     targets = condition_targets(attributes, openness)
     splits = [_subset(images, attributes, targets, np.flatnonzero(part == k)) for k in range(3)]
     return FaceData(*splits, source=str(folder), image_size=tuple(image_size))
+
+
+def read_celeba_files(folder: str | os.PathLike) -> tuple[pd.DataFrame, list[Path]]:
+    """A CelebA folder's 40 attributes and the image file of each row, every file checked to exist."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder; expected a CelebA folder holding {ATTRIBUTE_FILE}")
+    attributes = read_celeba_attributes(folder / ATTRIBUTE_FILE)
+    image_folder = _celeba_image_folder(folder)
+    files = [image_folder / name for name in attributes.index]
+    _check_exist(files, f"named by {folder / ATTRIBUTE_FILE}")
+    return attributes, files
 
 
 def read_celeba_attributes(path: str | os.PathLike) -> pd.DataFrame:
@@ -384,9 +391,22 @@ def read_faces(
 
 
 def read_eye_openness(files: list[Path], cache: bool | str | os.PathLike = True) -> np.ndarray:
-    """(N,) eyes targets of ``files`` from their landmarks (``cvae_tf.data.landmarks``), NaN where no
-    face is found; the landmarks are cached like the images (dlib reads about 180 faces a second)."""
-    from cvae_tf.data.landmarks import eye_openness, face_landmarks
+    """(N,) eyes targets of ``files`` from their landmarks (``read_landmarks``), NaN where no face is found."""
+    from cvae_tf.data.landmarks import eye_openness
+
+    points = read_landmarks(files, cache)
+    if len(files) and np.isnan(points).all():
+        raise DataError(
+            f"{Path(files[0]).parent}: dlib found no face in any of the {len(files)} images, so the eyes "
+            "target cannot come from landmarks; set data.eyes=narrow_eyes for CelebA's Narrow_Eyes attribute"
+        )
+    return eye_openness(points)
+
+
+def read_landmarks(files: list[Path], cache: bool | str | os.PathLike = True) -> np.ndarray:
+    """(N, 68, 2) dlib landmarks of ``files`` (``cvae_tf.data.landmarks.face_landmarks``), cached like
+    the images (dlib reads about 180 faces a second)."""
+    from cvae_tf.data.landmarks import face_landmarks
 
     cache_file = _cache_file("landmarks", files, "68 landmarks", cache)
     points = _read_cached(cache_file, "points", (len(files), 68, 2), np.float32)
@@ -394,12 +414,7 @@ def read_eye_openness(files: list[Path], cache: bool | str | os.PathLike = True)
         points = face_landmarks(files)
         if cache_file is not None:
             _write_atomically(cache_file, points=points)
-    if len(files) and np.isnan(points).all():
-        raise DataError(
-            f"{Path(files[0]).parent}: dlib found no face in any of the {len(files)} images, so the eyes "
-            "target cannot come from landmarks; set data.eyes=narrow_eyes for CelebA's Narrow_Eyes attribute"
-        )
-    return eye_openness(points)
+    return points
 
 
 def default_cache_folder() -> Path:

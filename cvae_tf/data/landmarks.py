@@ -48,11 +48,12 @@ def face_landmarks(files: list[Path]) -> np.ndarray:
 def lid_gaps(points: np.ndarray) -> np.ndarray:
     """(N, 2) gap between the lids of each eye (left, right) over the nose's length."""
     points = np.asarray(points, np.float64)
-    gaps = np.stack([_distance(points, *pair) for pair in LID_PAIRS], axis=1).reshape(-1, 2, 2).mean(axis=2)
-    return (gaps / _distance(points, *NOSE)[:, None]).astype(np.float32)
+    gaps = np.stack([distance(points, *pair) for pair in LID_PAIRS], axis=1).reshape(-1, 2, 2).mean(axis=2)
+    return (gaps / distance(points, *NOSE)[:, None]).astype(np.float32)
 
 
-def _distance(points: np.ndarray, a: int, b: int) -> np.ndarray:
+def distance(points: np.ndarray, a: int, b: int) -> np.ndarray:
+    """(N,) distance between landmarks ``a`` and ``b`` of each face."""
     return np.linalg.norm(points[:, a] - points[:, b], axis=-1)
 
 

@@ -44,7 +44,7 @@ def build_condition_models(
     models = {}
     for name in MODEL_NAMES:
         image = keras.Input((*image_size, 3), name="image")
-        trunk = shared or _trunk(image_size, widths, f"{name}_trunk")
+        trunk = shared if shared_trunk else _trunk(image_size, widths, f"{name}_trunk")
         features = layers.Dropout(0.25)(trunk(image))
         if name == SEX_MODEL:
             output = layers.Dense(2, activation="softmax", name="sex")(features)
