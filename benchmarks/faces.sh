@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The face benchmark on CelebA (64x64, this 2-core CPU): the four condition models, a second set
-# trained apart (seed 1) that judges every run, the face C-VAE with and without its control term,
-# the refiner on the default C-VAE, and the vanilla VAE baseline on the same faces and budget;
-# then `cvae-tf evaluate` on each.
+# trained apart (seed 1) that judges every run, the face C-VAE (the default, with the frequency
+# sharpness term, without the control term), the refiner on the first two, and the vanilla VAE
+# baseline on the same faces and budget; then `cvae-tf evaluate` on each.
 # Usage: bash benchmarks/faces.sh CELEBA_DIR OUT_DIR [EPOCHS]
 set -euo pipefail
 data=${1:?CelebA folder}; out=${2:?output folder}; epochs=${3:-10}
@@ -13,16 +13,18 @@ for models in face_conditions:0 face_judges:1; do
     --set training.seed="${models#*:}" --quiet
   cvae-tf evaluate "$run"
 done
-for control in 10 0; do
-  run="$out/face_cvae_control$control"
+for variant in face_cvae: face_cvae_frequency:training.sharpness=frequency face_cvae_control0:training.judge_weight=0; do
+  run="$out/${variant%%:*}"; option="${variant#*:}"
   [ -f "$run/manifest.json" ] || timed cvae-tf train face_cvae --data "$data" --output "$run" --epochs "$epochs" \
-    --set model.condition_models="$out/face_conditions" --set training.judge_weight=$control --quiet --resume
+    --set model.condition_models="$out/face_conditions" ${option:+--set "$option"} --quiet --resume
   cvae-tf evaluate "$run" --judge "$out/face_judges" --output "$run/judged_apart"
 done
-refined="$out/face_refined"
-[ -f "$refined/manifest.json" ] || timed cvae-tf train face_refiner --data "$data" --output "$refined" \
-  --set model.cvae_run="$out/face_cvae_control10" --quiet --resume
-cvae-tf evaluate "$refined" --judge "$out/face_judges" --output "$refined/judged_apart"
+for pair in face_refined:face_cvae_frequency face_refined_smooth:face_cvae; do
+  refined="$out/${pair%:*}"
+  [ -f "$refined/manifest.json" ] || timed cvae-tf train face_refiner --data "$data" --output "$refined" \
+    --set model.cvae_run="$out/${pair#*:}" --quiet --resume
+  cvae-tf evaluate "$refined" --judge "$out/face_judges" --output "$refined/judged_apart"
+done
 baseline="$out/face_vae"
 [ -f "$baseline/manifest.json" ] || timed cvae-tf train vae --data "$data" --output "$baseline" \
   --epochs "$epochs" --set data.format=celeba --set data.image_size="[64, 64]" --set data.channels=3 \

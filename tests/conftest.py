@@ -58,6 +58,7 @@ def face_runs(tmp_path_factory):
     cvae.model.condition_models, cvae.model.latent_dim = str(runs / "conditions"), 4
     cvae.model.filters, cvae.model.dense_units = [8, 16], 32
     cvae.training.epochs, cvae.training.batch_size = 2, 16
+    cvae.training.sharpness = "frequency"  # off by default on faces; the switch from epoch 2 is tested on it
     train(cvae, runs / "faces", verbose=0)
     return runs
 

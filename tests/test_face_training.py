@@ -74,6 +74,20 @@ def test_the_kl_weight_scales_the_objective(face_runs, weight):
     np.testing.assert_allclose(np.asarray(trainer.objective(terms)), [expected], rtol=1e-6)
 
 
+def test_the_face_cvae_counts_no_sharpness_term_by_default_but_still_logs_one(face_runs):
+    from cvae_tf.families import get_family
+
+    run = SavedRun.open(face_runs / "faces")
+    config = RunConfig.from_dict(run.manifest["config"])
+    config.training.sharpness = RunConfig.for_family("face_cvae").training.sharpness
+    config.training.judge_weight = 0.0
+    assert config.training.sharpness == "none"
+    trainer = get_family("face_cvae").trainer(config, {"encoder": run.encoder, "decoder": run.decoder})
+    terms = {"mse": np.float32([3.0]), "kl": np.float32([5.0]), "sharpness": np.float32([7.0])}
+    np.testing.assert_allclose(np.asarray(trainer.objective(terms)), [8.0], rtol=1e-6)
+    assert "sharpness" in [metric.name for metric in trainer.metrics]
+
+
 @pytest.mark.parametrize("on_reconstructions, r1_weight", [(False, 0.0), (True, 10.0)])
 def test_the_adversarial_term_trains_a_critic_and_joins_the_loss_once_switched_on(
     face_runs, tmp_path, on_reconstructions, r1_weight

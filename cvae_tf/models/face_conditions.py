@@ -40,11 +40,11 @@ def build_condition_models(
     the summed loss is mostly the sex term's: the eyes, a target whose variance is 0.04, were read
     worse (MSE ratio 0.85 shared against 0.62 apart, both on shifted faces; benchmarks/RESULTS.md).
     """
-    shared = _trunk(image_size, widths, "face_trunk") if shared_trunk else None
+    shared = conv_trunk(image_size, widths, "face_trunk") if shared_trunk else None
     models = {}
     for name in MODEL_NAMES:
         image = keras.Input((*image_size, 3), name="image")
-        trunk = shared if shared_trunk else _trunk(image_size, widths, f"{name}_trunk")
+        trunk = shared if shared_trunk else conv_trunk(image_size, widths, f"{name}_trunk")
         features = layers.Dropout(0.25)(trunk(image))
         if name == SEX_MODEL:
             output = layers.Dense(2, activation="softmax", name="sex")(features)
@@ -54,7 +54,7 @@ def build_condition_models(
     return models
 
 
-def _trunk(image_size, widths, name: str) -> keras.Model:
+def conv_trunk(image_size, widths, name: str) -> keras.Model:
     """Strided convolution stages with batch norm, ending in a global average of the features."""
     inputs = keras.Input((*image_size, 3))
     x = inputs
