@@ -4,8 +4,9 @@ A VAE's decoder averages what its latent cannot pin down, so its faces are blurr
 the decoder itself sharpened them only by breaking faces (benchmarks/RESULTS.md). The refiner
 leaves the C-VAE as it is and learns, as pix2pix does (LSGAN + λ·L1 against a PatchGAN), to turn
 the C-VAE's reconstruction of a face back into the photograph. Applied after the decoder, it
-sharpens every face the C-VAE draws: generation, sampling, the server and evaluation all go
-through ``LatentGenerator``, which refines what it decodes.
+redraws every face the C-VAE draws: generation, sampling, the server and evaluation all go
+through ``LatentGenerator``, which refines what it decodes. An experiment: on CelebA it has not
+yet made better faces (blotches; benchmarks/RESULTS.md, eighth session).
 
 ``cvae-tf train face_refiner --data CELEBA --set model.cvae_run=RUN --output DIR``: the new run
 holds the C-VAE's encoder, decoder and condition (with its four models) beside the refiner, so it
@@ -54,7 +55,7 @@ class FaceRefiner(Family):
     # The last epoch is kept: the L1 distance that ranks pix2pix's epochs ranked the refiner's
     # blurriest first (its first epoch, in both runs of benchmarks/RESULTS.md).
     monitor = None
-    description = "a pix2pix refiner that sharpens a face C-VAE's faces"
+    description = "a pix2pix refiner that redraws a face C-VAE's faces (an experiment at sharpening them)"
 
     def prepare(self, config, data) -> Prepared:
         """Pairs of (the C-VAE's redrawing of a face, the face) for the training and validation faces:
