@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The face benchmark on CelebA (64x64, this 2-core CPU): the four condition models, a second set
-# trained apart (seed 1) that judges every run, the face C-VAE (the default, with the frequency
-# sharpness term, without the control term), the refiner on the first two, and the vanilla VAE
-# baseline on the same faces and budget; then `cvae-tf evaluate` on each.
+# trained apart (seed 1) that judges every run, the face C-VAE three ways (the default; with the
+# frequency sharpness term; without the control term), the refiner on the first two, and the
+# vanilla VAE baseline on the same faces and budget; then `cvae-tf evaluate` on each.
 # Usage: bash benchmarks/faces.sh CELEBA_DIR OUT_DIR [EPOCHS]
 set -euo pipefail
 data=${1:?CelebA folder}; out=${2:?output folder}; epochs=${3:-10}
