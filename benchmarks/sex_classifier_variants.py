@@ -28,8 +28,6 @@ VARIANTS = {
     "base_s2": {"seed": 2},
     "wide": {"widths": (48, 96, 192, 384)},
     "jitter": {"jitter": True},  # brightness, contrast and saturation at random besides mirroring
-    "smoothing": {"smoothing": 0.1},
-    "e20": {"epochs": 20},
 }
 
 
@@ -53,15 +51,14 @@ def batches(images, labels, seed, jitter):
     return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).batch(64).prefetch(tf.data.AUTOTUNE)
 
 
-def train(train_faces, widths=(32, 64, 128, 256), epochs=10, seed=0, smoothing=0.0, jitter=False):
+def train(train_faces, widths=(32, 64, 128, 256), epochs=10, seed=0, jitter=False):
     keras.utils.set_random_seed(seed)
     image = keras.Input((*train_faces[0].shape[1:3], 3))
     features = layers.Dropout(0.25)(conv_trunk(train_faces[0].shape[1:3], widths, "trunk")(image))
     model = keras.Model(image, layers.Dense(1, activation="sigmoid")(features))
     data = batches(*train_faces, seed, jitter)
     schedule = keras.optimizers.schedules.CosineDecay(3e-3, epochs * len(data))
-    loss = keras.losses.BinaryCrossentropy(label_smoothing=smoothing)
-    model.compile(keras.optimizers.AdamW(schedule, weight_decay=1e-4), loss)
+    model.compile(keras.optimizers.AdamW(schedule, weight_decay=1e-4), keras.losses.BinaryCrossentropy())
     model.fit(data, epochs=epochs, verbose=0)
     return model
 
@@ -76,6 +73,7 @@ def main():
     config.data.source = args.data
     data = get_family("face_conditions").load_data(config)
     train_faces, (test_images, truth) = labelled(data.train), labelled(data.test)
+    test_faces = test_images / 255.0
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
 
@@ -88,8 +86,8 @@ def main():
         start = time.perf_counter()
         model = train(train_faces, **VARIANTS[name])
         wall = time.perf_counter() - start
-        faces = test_images / 255.0
-        both = np.stack([model.predict(f, batch_size=256, verbose=0)[:, 0] for f in (faces, faces[:, :, ::-1])])
+        mirrored = (test_faces, test_faces[:, :, ::-1])
+        both = np.stack([model.predict(faces, batch_size=256, verbose=0)[:, 0] for faces in mirrored])
         np.save(output / f"{name}.npy", both)
         runs.append(both)
         print(f"| {name} | {accuracy(both[0]):.2%} | {accuracy(both.mean(0)):.2%} | {wall:.0f} s |", flush=True)

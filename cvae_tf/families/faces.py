@@ -125,7 +125,7 @@ class FaceCVAEModelConfig(ConvVAEModelConfig):
 
 @dataclass
 class FaceTrainingConfig(VAETrainingConfig):
-    epochs: int = 10  # 24 min alone on the 2-core CPU (benchmarks/RESULTS.md)
+    epochs: int = 10  # 27 min alone on the 2-core CPU (benchmarks/RESULTS.md, eighth session)
     batch_size: int = 32
     learning_rate: float = 2e-3
     lr_schedule: str = choice("cosine", ("constant", "cosine"))
