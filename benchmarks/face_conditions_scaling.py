@@ -2,20 +2,23 @@
 
     python benchmarks/face_conditions_scaling.py --data ../shared/data/celeba 6400x10 3200x20 6400x20
 
-Each ``NxE`` trains the four models as ``cvae-tf train face_conditions`` does (the same batches,
-trainer and schedule) on N training faces drawn at random (seed 0) for E epochs, then scores them
+Each ``NxE`` trains the four models with ``cvae-tf train face_conditions``'s runner and recipe
+(into a temporary run folder) on N training faces drawn at random (seed 0) for E epochs, then scores them
 on the held-out test faces. ``3200x20`` takes the steps of ``6400x10`` on half the faces.
 """
 
 import argparse
 import dataclasses
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 from cvae_tf.config import RunConfig
 from cvae_tf.families.base import get_family
-from cvae_tf.models.face_conditions import evaluate_condition_models, train_condition_models
+from cvae_tf.models.face_conditions import evaluate_condition_models, load_condition_models
+from cvae_tf.runs import train as train_run
 
 
 def main():
@@ -31,7 +34,10 @@ def main():
         n, epochs = map(int, run.split("x"))
         train = data.train.take(np.random.default_rng(0).permutation(len(data.train))[:n])
         start = time.perf_counter()
-        models = train_condition_models(dataclasses.replace(data, train=train), epochs=epochs, verbose=0)
+        config.training.epochs = epochs
+        with tempfile.TemporaryDirectory() as folder:
+            train_run(config, Path(folder) / "run", verbose=0, data=dataclasses.replace(data, train=train))
+            models = load_condition_models(Path(folder) / "run")
         wall = time.perf_counter() - start
         table = evaluate_condition_models(models, data.test, reference=train)
         ratios = " / ".join(f"{r:.2f}" for r in table["ratio"].iloc[1:])

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The face benchmark on CelebA (64x64, this 2-core CPU): the four condition models, a second set
 # trained apart (seed 1) that judges every run, the face C-VAE three ways (the default; with the
-# frequency sharpness term; without the control term), the refiner on the first two, and the
-# vanilla VAE baseline on the same faces and budget; then `cvae-tf evaluate` on each.
+# frequency sharpness term; without the control term), and the vanilla VAE baseline on the same faces and budget; then `cvae-tf evaluate` on each.
 # Usage: bash benchmarks/faces.sh CELEBA_DIR OUT_DIR [EPOCHS]
 set -euo pipefail
 data=${1:?CelebA folder}; out=${2:?output folder}; epochs=${3:-10}
@@ -18,12 +17,6 @@ for variant in face_cvae: face_cvae_frequency:training.sharpness=frequency face_
   [ -f "$run/manifest.json" ] || timed cvae-tf train face_cvae --data "$data" --output "$run" --epochs "$epochs" \
     --set model.condition_models="$out/face_conditions" ${option:+--set "$option"} --quiet --resume
   cvae-tf evaluate "$run" --judge "$out/face_judges" --output "$run/judged_apart"
-done
-for pair in face_refined:face_cvae_frequency face_refined_smooth:face_cvae; do
-  refined="$out/${pair%:*}"
-  [ -f "$refined/manifest.json" ] || timed cvae-tf train face_refiner --data "$data" --output "$refined" \
-    --set model.cvae_run="$out/${pair#*:}" --quiet --resume
-  cvae-tf evaluate "$refined" --judge "$out/face_judges" --output "$refined/judged_apart"
 done
 baseline="$out/face_vae"
 [ -f "$baseline/manifest.json" ] || timed cvae-tf train vae --data "$data" --output "$baseline" \

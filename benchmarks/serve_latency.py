@@ -108,14 +108,14 @@ def main() -> None:
         process.wait(timeout=30)
 
     from cvae_tf.saving import SavedRun
-    from cvae_tf.serve.registry import DigitVAE
+    from cvae_tf.serve.registry import served
 
-    model = DigitVAE(name, SavedRun.open(args.run))
-    model.generate(1, 0, digit=args.digit)
+    model = served(name, SavedRun.open(args.run))
+    model.generate(1, 0, values={"digit": args.digit})
     calls = []
     for seed in range(args.requests):
         started = time.perf_counter()
-        model.generate(1, seed, digit=args.digit)
+        model.generate(1, seed, values={"digit": args.digit})
         calls.append(time.perf_counter() - started)
     print(
         json.dumps(

@@ -70,11 +70,10 @@ def sample_latents(count: int, latent_dim: int, seed: int | None = 0) -> np.ndar
 
 
 class LatentGenerator:
-    """A (conditional) VAE's encoder and decoder, its saved condition (None if unconditional), and
-    an optional ``refiner`` (an ``ImageTranslator``) that redraws every decoded image sharper."""
+    """A (conditional) VAE's encoder and decoder and its saved condition (None if unconditional)."""
 
-    def __init__(self, encoder, decoder, condition=None, refiner=None):
-        self.encoder, self.decoder, self.condition, self.refiner = encoder, decoder, condition, refiner
+    def __init__(self, encoder, decoder, condition=None):
+        self.encoder, self.decoder, self.condition = encoder, decoder, condition
 
     @cached_property
     def _encode(self):
@@ -129,8 +128,7 @@ class LatentGenerator:
         inputs = {"z": np.asarray(z, np.float32)}
         if self.conditional:
             inputs["condition"] = np.asarray(conditions, np.float32)
-        images = as_display(in_batches(self._decode, inputs))
-        return images if self.refiner is None else self.refiner.translate(images)
+        return as_display(in_batches(self._decode, inputs))
 
     def latents(self, n: int, seed: int | None = 0, z=None) -> np.ndarray:
         """``n`` latents: drawn from the prior with ``seed``, or ``z`` (one vector for all n, or n vectors) checked."""

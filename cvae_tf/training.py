@@ -18,8 +18,8 @@ class VAETrainer(keras.Model):
     Batches are dicts: ``image`` plus the encoder's other inputs (e.g. ``condition``), which the
     decoder receives too. The loss per image is ``mse + β · kl + weight · on · sharpness``, where the
     sharpness term is the family's (the digits' grey loss by default) and ``sharpness_on`` a
-    non-trainable variable that ``SharpnessSwitch`` sets at each epoch's start; β is the variable
-    ``kl_weight`` (1 by default; ``schedules.KLWarmup`` can ramp it). Validation
+    non-trainable variable that ``SharpnessSwitch`` sets at each epoch's start; β is ``kl_weight``
+    (1 by default). Validation
     (``test_step``) always scores the full objective, sharpness term included, so that "best
     epoch" compares like with like before and after the switch.
     """
@@ -38,7 +38,7 @@ class VAETrainer(keras.Model):
         self.encoder = encoder
         self.decoder = decoder
         self.grey_weight = float(grey_weight)
-        self.kl_weight = keras.Variable(float(kl_weight), trainable=False, name="kl_weight")  # KLWarmup may ramp it
+        self.kl_weight = keras.Variable(float(kl_weight), trainable=False, name="kl_weight")
         self.sharpness_loss, self.sharpness_name = sharpness_loss, sharpness_name
         self.sharpness_on = keras.Variable(0.0, trainable=False, name="sharpness_on")
         names = ("loss", "mse", "kl", sharpness_name)
@@ -80,7 +80,7 @@ class VAETrainer(keras.Model):
             per_image = self.objective(terms, self.sharpness_on)
             # Gradients are summed over replicas, so each replica contributes its share of the mean.
             scaled = ops.mean(per_image) / tf.distribute.get_strategy().num_replicas_in_sync
-        weights = self.encoder.trainable_weights + self.decoder.trainable_weights  # a critic has its own
+        weights = self.encoder.trainable_weights + self.decoder.trainable_weights
         self.optimizer.apply(tape.gradient(scaled, weights), weights)
         return self._record(per_image, terms)
 
@@ -132,115 +132,6 @@ class JudgedVAETrainer(VAETrainer):
 
     def objective(self, terms, switch=1.0):
         return super().objective(terms, switch) + self.judge_weight * terms["control"]
-
-
-class AdversarialVAETrainer(JudgedVAETrainer):
-    """``JudgedVAETrainer`` plus a critic: a patch discriminator that tells the prior samples from
-    real faces (least squares, as pix2pix), whose verdict joins the decoder's loss with weight
-    ``adversarial_weight`` once the sharpness switch is on. The control term keeps the condition,
-    which an adversarial term alone let go. The critic has its own optimizer (``d_optimizer``)
-    and is updated after the VAE, on fresh prior samples. ``r1_weight`` (γ) adds the R1 penalty
-    γ/2 · E‖∇ D(real)‖² (Mescheder et al., 2018), which keeps the critic flat on real faces.
-    """
-
-    def __init__(
-        self,
-        encoder,
-        decoder,
-        judge,
-        discriminator,
-        adversarial_weight=1.0,
-        on_reconstructions=False,
-        r1_weight=0.0,
-        **kwargs,
-    ):
-        super().__init__(encoder, decoder, judge, **kwargs)
-        self.discriminator, self.adversarial_weight = discriminator, float(adversarial_weight)
-        self.on_reconstructions, self.r1_weight = bool(on_reconstructions), float(r1_weight)
-        names = ("adversarial", "d_loss") + (("adversarial_reconstruction",) if on_reconstructions else ())
-        names += ("r1",) if r1_weight else ()
-        self.trackers |= {name: keras.metrics.Mean(name=name) for name in names}
-
-    def fooled(self, images):
-        """Per image: how far the critic's patch scores are from 'real' (least squares)."""
-        from cvae_tf.gan import lsgan_g_terms
-
-        return lsgan_g_terms(self.discriminator(images))
-
-    def reconstruction_terms(self, inputs, encoded, reconstruction) -> dict:
-        terms = super().reconstruction_terms(inputs, encoded, reconstruction)
-        if self.on_reconstructions:
-            terms["adversarial_reconstruction"] = self.fooled(reconstruction)
-        return terms
-
-    def compile(self, optimizer, d_optimizer=None, **kwargs):
-        super().compile(optimizer=optimizer, **kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)  # pix2pix's
-        self.d_optimizer.build(self.discriminator.trainable_variables)  # so that a backup restores its state
-
-    def prior_terms(self, requested, drawn) -> dict:
-        return {**super().prior_terms(requested, drawn), "adversarial": self.fooled(drawn)}
-
-    def objective(self, terms, switch=1.0):
-        adversarial = terms["adversarial"]
-        if self.on_reconstructions:
-            adversarial = 0.5 * (adversarial + terms["adversarial_reconstruction"])
-        return super().objective(terms, switch) + self.adversarial_weight * switch * adversarial
-
-    CRITIC_LOGS = ("d_loss", "r1")  # the critic's own metrics: logged in training only
-
-    def train_step(self, data):
-        logs = super().train_step(data)
-        _, fakes = self.prior_samples(data, training=False)
-        if self.on_reconstructions:
-            fakes = ops.concatenate([fakes, self(data, training=False)], axis=0)
-        with tf.GradientTape() as tape:
-            d_loss = self.critic_loss(data["image"], fakes)
-        weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply(tape.gradient(d_loss, weights), weights)
-        self.trackers["d_loss"].update_state(d_loss)
-        return {**logs, **{name: self.trackers[name].result() for name in self.CRITIC_LOGS if name in self.trackers}}
-
-    def critic_loss(self, images, fakes):
-        """Least squares on real and fake faces, plus the R1 penalty when ``r1_weight`` is set; the
-        penalty's slopes are taken inside the caller's tape, so its gradient reaches the critic."""
-        from cvae_tf.gan import lsgan_d_loss
-
-        with tf.GradientTape(watch_accessed_variables=False) as inner:
-            inner.watch(images)
-            real = self.discriminator(images, training=True)
-            total = ops.sum(real)
-        d_loss = lsgan_d_loss(real, self.discriminator(fakes, training=True))
-        if not self.r1_weight:
-            return d_loss
-        r1 = ops.mean(ops.sum(ops.square(inner.gradient(total, images)), axis=(1, 2, 3)))
-        self.trackers["r1"].update_state(r1)
-        return d_loss + 0.5 * self.r1_weight * r1
-
-    def test_step(self, data):
-        logs = super().test_step(data)
-        for name in self.CRITIC_LOGS:
-            logs.pop(name, None)  # the critic only trains
-        return logs
-
-
-def patch_discriminator(image_shape, widths=(32, 64, 128), spectral_norm=True) -> keras.Model:
-    """image → a grid of realism scores, one per overlapping patch (strided convolutions, leaky ReLU).
-
-    Spectral normalization bounds how fast the critic's verdict can change with its input. It kept
-    the faces clean for longer at a low weight, but did not stop the decoder from fooling the critic
-    with saturated blotches in the end (RESULTS.md, third session).
-    """
-
-    def conv(width, size, strides):
-        layer = keras.layers.Conv2D(width, size, strides=strides, padding="same")
-        return keras.layers.SpectralNormalization(layer) if spectral_norm else layer
-
-    image = keras.Input(tuple(image_shape), name="image")
-    x = image
-    for width in widths:
-        x = keras.layers.LeakyReLU(0.2)(conv(width, 4, 2)(x))
-    return keras.Model(image, conv(1, 3, 1)(x), name="critic")
 
 
 class SharpnessSwitch(keras.callbacks.Callback):

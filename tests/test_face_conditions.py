@@ -31,10 +31,18 @@ def synthetic_split(n: int, seed: int) -> FaceSplit:
 
 
 @pytest.fixture(scope="module")
-def trained():
+def trained(tmp_path_factory):
+    """The four trained by the runner (the face_conditions family) on the synthetic faces."""
+    from cvae_tf.config import RunConfig
+    from cvae_tf.runs import train
+
     data = FaceData(synthetic_split(256, 0), synthetic_split(32, 1), synthetic_split(64, 2), "synthetic", SIZE)
-    models = fc.train_condition_models(data, epochs=4, batch_size=32, widths=WIDTHS, verbose=0)
-    return data, models
+    config = RunConfig.for_family("face_conditions")
+    config.data.image_size, config.model.widths = list(SIZE), list(WIDTHS)
+    config.training.epochs, config.training.batch_size = 4, 32
+    folder = tmp_path_factory.mktemp("conditions") / "run"
+    train(config, folder, verbose=0, data=data)
+    return data, fc.load_condition_models(folder)
 
 
 def test_models_have_the_original_names_and_outputs(trained):

@@ -86,39 +86,3 @@ def test_the_face_cvae_counts_no_sharpness_term_by_default_but_still_logs_one(fa
     terms = {"mse": np.float32([3.0]), "kl": np.float32([5.0]), "sharpness": np.float32([7.0])}
     np.testing.assert_allclose(np.asarray(trainer.objective(terms)), [8.0], rtol=1e-6)
     assert "sharpness" in [metric.name for metric in trainer.metrics]
-
-
-@pytest.mark.parametrize("on_reconstructions, r1_weight", [(False, 0.0), (True, 10.0)])
-def test_the_adversarial_term_trains_a_critic_and_joins_the_loss_once_switched_on(
-    face_runs, tmp_path, on_reconstructions, r1_weight
-):
-    config = RunConfig.from_dict(SavedRun.open(face_runs / "faces").manifest["config"])
-    config.training.adversarial_weight, config.training.judge_weight = 3.0, 1.0
-    config.training.critic_reconstructions, config.training.critic_r1 = on_reconstructions, r1_weight
-    train(config, tmp_path / "critic", verbose=0)
-
-    log = pd.read_csv(tmp_path / "critic" / "training_log.csv")
-    assert (log["d_loss"] > 0).all() and "val_d_loss" not in log.columns
-    assert ("adversarial_reconstruction" in log.columns) == on_reconstructions
-    assert (log["r1"] > 0).all() if r1_weight else "r1" not in log.columns  # the critic's slope at real faces
-    k = config.training.grey_weight
-    for prefix, switch in (("", log["sharpness_on"]), ("val_", 1.0)):
-        adversarial = log[prefix + "adversarial"]
-        if on_reconstructions:  # the critic's verdicts on prior samples and reconstructions count half each
-            adversarial = 0.5 * (adversarial + log[prefix + "adversarial_reconstruction"])
-        expected = log[prefix + "mse"] + log[prefix + "kl"] + k * switch * log[prefix + "sharpness"]
-        expected += log[prefix + "control"] + 3.0 * switch * adversarial
-        np.testing.assert_allclose(log[prefix + "loss"], expected, rtol=1e-4)
-    assert list(log["sharpness_on"]) == [0.0, 1.0]  # the critic's verdict counts from epoch 2, with the switch
-
-
-def test_the_perceptual_sharpness_term_joins_the_loss_from_epoch_two(face_runs, tmp_path):
-    config = RunConfig.from_dict(SavedRun.open(face_runs / "faces").manifest["config"])
-    config.training.sharpness, config.training.grey_weight, config.training.judge_weight = "perceptual", 0.1, 0.0
-    train(config, tmp_path / "perceptual", verbose=0)
-
-    log = pd.read_csv(tmp_path / "perceptual" / "training_log.csv")
-    assert list(log["sharpness_on"]) == [0.0, 1.0] and (log["sharpness"] > 0).all()
-    for prefix, switch in (("", log["sharpness_on"]), ("val_", 1.0)):
-        expected = log[prefix + "mse"] + log[prefix + "kl"] + 0.1 * switch * log[prefix + "sharpness"]
-        np.testing.assert_allclose(log[prefix + "loss"], expected, rtol=1e-4)

@@ -9,6 +9,6 @@ from cvae_tf.families.base import (
     get_family,
     register_family,
 )
-from cvae_tf.families import classify_nums, conv_vae, face_refiner, faces, pix2pix  # noqa: E402,F401  (built-in families register here)
+from cvae_tf.families import classify_nums, conv_vae, faces, pix2pix  # noqa: E402,F401  (built-in families register here)
 
 __all__ = ["ALIASES", "FAMILIES", "Family", "Prepared", "family_names", "get_family", "register_family"]

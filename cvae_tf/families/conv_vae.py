@@ -32,7 +32,7 @@ class ConvVAEModelConfig(ModelSection):
 
 @dataclass
 class VAETrainingConfig(TrainingSection):
-    epochs: int | None = nullable(None, like=10)  # None: by the data's size (schedules.size_defaults), saved resolved
+    epochs: int | None = nullable(None, like=10)  # None: by the data's size (size_defaults), saved resolved
     batch_size: int | None = nullable(None, like=256)  # None: 256 for full MNIST, 32 for a small set such as the sample
     grey_weight: float = 0.5  # k, the weight of the sharpness term
     grey_from_epoch: int | None = nullable(2)  # 1-based epoch that switches it on; None = never
@@ -41,6 +41,20 @@ class VAETrainingConfig(TrainingSection):
     def objective_grey_weight(self) -> float:
         """k as the objective counts it: 0 when the sharpness term is never switched on."""
         return self.grey_weight if self.grey_from_epoch is not None else 0.0
+
+
+SMALL_DATA = 20_000  # training images below which a data set counts as small (the offline sample has 4,050)
+
+
+def size_defaults(train_size: int, batch_size: int | None = None, epochs: int | None = None) -> tuple[int, int]:
+    """Batch size and epochs for a data set of ``train_size`` images, where the config leaves them ``None``.
+
+    Full MNIST (54,000): batch 256, 10 epochs (2,110 steps). A small set such as the offline
+    sample (4,050): batch 32, 30 epochs (3,810 steps); with batch 256 and 10 epochs it would get
+    160 steps and the latent collapses (benchmarks/RESULTS.md).
+    """
+    small = train_size < SMALL_DATA
+    return (batch_size or (32 if small else 256), epochs or (30 if small else 10))
 
 
 class ConvVAE(Family):
@@ -59,8 +73,6 @@ class ConvVAE(Family):
         return None
 
     def prepare(self, config, data) -> Prepared:
-        from cvae_tf.schedules import size_defaults
-
         training = config.training
         training.batch_size, training.epochs = size_defaults(len(data.train), training.batch_size, training.epochs)
         condition = self.fit_condition(config, data)

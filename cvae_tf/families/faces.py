@@ -125,14 +125,14 @@ class FaceCVAEModelConfig(ConvVAEModelConfig):
 
 @dataclass
 class FaceTrainingConfig(VAETrainingConfig):
-    epochs: int = 10  # 27 min alone on the 2-core CPU (benchmarks/RESULTS.md, eighth session)
+    epochs: int = 10  # 27 min alone on the 2-core CPU (benchmarks/RESULTS.md)
     batch_size: int = 32
     learning_rate: float = 2e-3
     lr_schedule: str = choice("cosine", ("constant", "cosine"))
-    # A sharpness term, on from grey_from_epoch. None by default: the frequency term raised the
+    # The sharpness term (the frequency loss), on from grey_from_epoch. Off by default: it raised the
     # sharpness ratio (0.03 → 0.37) with speckle and scratches, not detail, and cost every other
     # measure (Fréchet 1.75 → 2.17, diversity 91% → 77%, flip 99.5% → 96.5%; benchmarks/RESULTS.md).
-    sharpness: str = choice("none", ("frequency", "perceptual", "grey", "none"))
+    sharpness: str = choice("none", ("frequency", "none"))
     grey_weight: float = 1.0  # k, the sharpness term's weight
     kl_weight: float = 1.0  # β, the KL term's weight
     judge_weight: float = 10.0  # the control term's weight (prior samples judged by the condition models); 0 = off
@@ -140,10 +140,6 @@ class FaceTrainingConfig(VAETrainingConfig):
     # model the decoder learned that model's cues (sex obeyed 87.5% by models trained apart, 96.5%
     # without; benchmarks/RESULTS.md).
     judged: list = field(default_factory=lambda: ["hair", "mouth", "eyes"])
-    adversarial_weight: float = 0.0  # a patch critic's verdict on prior samples, from grey_from_epoch; 0 = off
-    critic_widths: list = field(default_factory=lambda: [32, 64, 128])  # its strided stages
-    critic_reconstructions: bool = False  # the critic also judges reconstructions (as VAE-GAN)
-    critic_r1: float = 0.0  # γ of the R1 penalty on the critic's slope at real faces; 0 = off
     grey_from_epoch: int | None = nullable(2)
 
 
@@ -174,32 +170,24 @@ class FaceCVAE(ConvVAE):
         return Prepared(train, val, condition)
 
     def trainer(self, config, models):
-        from cvae_tf.training import AdversarialVAETrainer, JudgedVAETrainer, patch_discriminator
+        from cvae_tf.training import JudgedVAETrainer
 
         training = config.training
-        if not (training.judge_weight or training.adversarial_weight):
+        if not training.judge_weight:
             return super().trainer(config, models)
         from cvae_tf.models.face_conditions import conditions_model, load_condition_models
 
         judge = conditions_model(load_condition_models(_models_folder(config.model.condition_models)))
-        parts = models["encoder"], models["decoder"], judge
         options = {"judge_weight": training.judge_weight, "seed": training.seed, "judged": _judged(training.judged)}
-        options |= self.loss_options(config)
-        if not training.adversarial_weight:
-            return JudgedVAETrainer(*parts, **options)
-        critic = patch_discriminator(config.data.image_shape, tuple(training.critic_widths))
-        weight, on_reconstructions = training.adversarial_weight, training.critic_reconstructions
-        return AdversarialVAETrainer(*parts, critic, weight, on_reconstructions, training.critic_r1, **options)
+        return JudgedVAETrainer(models["encoder"], models["decoder"], judge, **options, **self.loss_options(config))
 
     def loss_options(self, config) -> dict:
-        from cvae_tf.losses import frequency_loss, grey_loss
-        from cvae_tf.perceptual import PerceptualLoss
+        """The one sharpness term, the frequency loss, weighted by k (0 when ``training.sharpness`` is none)."""
+        from cvae_tf.losses import frequency_loss
 
         training = config.training
         weight = 0.0 if training.sharpness == "none" else training.objective_grey_weight
-        makers = {"frequency": lambda: frequency_loss, "perceptual": PerceptualLoss, "grey": lambda: grey_loss}
-        loss = makers.get(training.sharpness, makers["grey"])()  # "none": weight 0, the grey term only logged
-        named = {"sharpness_loss": loss, "sharpness_name": "sharpness"}
+        named = {"sharpness_loss": frequency_loss, "sharpness_name": "sharpness"}
         return {"grey_weight": weight, "kl_weight": training.kl_weight, **named}
 
     def callbacks(self, config) -> list:

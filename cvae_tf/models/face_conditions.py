@@ -122,28 +122,6 @@ class ConditionModelsTrainer(keras.Model):
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
-def train_condition_models(
-    data,
-    epochs: int = 10,
-    batch_size: int = 64,
-    seed: int = 0,
-    widths=(32, 64, 128, 256),
-    shared_trunk: bool = False,
-    shift: int = 0,
-    verbose="auto",
-) -> dict[str, keras.Model]:
-    """The four models trained together on ``data`` (a ``FaceData``), as ``cvae-tf train face_conditions``
-    does it without the run folder: the same batches, trainer and schedule."""
-    from cvae_tf.data.faces import face_batches
-
-    keras.utils.set_random_seed(seed)
-    models = build_condition_models(tuple(data.train.images.shape[1:3]), widths, shared_trunk)
-    train = face_batches(data.train, batch_size, True, seed, augment=True, shift=shift)
-    trainer = compile_trainer(models, learning_rate=keras.optimizers.schedules.CosineDecay(3e-3, epochs * len(train)))
-    trainer.fit(train, validation_data=face_batches(data.val, 256, False, seed), epochs=epochs, verbose=verbose)
-    return models
-
-
 def compile_trainer(models, learning_rate) -> "ConditionModelsTrainer":
     trainer = ConditionModelsTrainer(models)
     trainer.compile(optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4))

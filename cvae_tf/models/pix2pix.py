@@ -86,17 +86,11 @@ def _residual_block(x, filters, name):
     return layers.Add(name=f"{name}_add")([x, y])
 
 
-def _upsample(x, filters, name, upsampling="transpose"):
-    """u-k: doubles H and W → instance norm → ReLU. ``"transpose"``: a 3×3 transposed conv, stride 2
-    (the original). ``"resize"``: nearest-neighbour doubling, then a 3×3 conv; the same weights,
-    without the transposed conv's uneven overlaps that print a checkerboard (Odena et al., 2016)."""
-    if upsampling == "resize":
-        x = layers.UpSampling2D(2, name=f"{name}_resize")(x)
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=INIT, name=name)(x)
-    else:
-        x = layers.Conv2DTranspose(
-            filters, 3, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name
-        )(x)
+def _upsample(x, filters, name):
+    """u-k: a 3×3 transposed conv, stride 2 (doubles H and W) → instance norm → ReLU."""
+    x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name)(
+        x
+    )
     x = InstanceNormalization(name=f"{name}_norm")(x)
     return layers.ReLU(name=f"{name}_relu")(x)
 
@@ -106,21 +100,12 @@ def build_generator(
     base_filters=64,
     residual_blocks=9,
     name="pix2pix_generator",
-    upsampling="transpose",
-    residual=False,
 ):
     """CycleGAN's ResNet generator: c7s1-64, d128, d256, 9×R256, u128, u64, c7s1-3 with tanh.
 
     Every conv that is followed by instance norm has no bias; the last conv keeps its bias.
-    For one input channel and 64 base filters that gives 11,377,155 parameters (SPEC §5).
-
-    ``residual=True`` (a colour input only): the network draws a change that is added to its
-    input, so it starts as the identity and redraws only what it learns to (the face refiner).
+    For one input channel and 64 base filters that gives 11,377,155 parameters, the original's count.
     """
-    if upsampling not in ("transpose", "resize"):
-        raise ValueError(f"upsampling = {upsampling!r}; expected 'transpose' or 'resize'")
-    if residual and input_channels != 3:
-        raise ValueError(f"a residual generator adds its change to a colour input; input_channels = {input_channels}")
     sketch = keras.Input((None, None, input_channels), name="sketch")
     f = base_filters
     x = _conv_norm_relu(sketch, f, 7, 1, "c7s1", reflect=3)
@@ -128,23 +113,12 @@ def build_generator(
     x = _conv_norm_relu(x, 4 * f, 3, 2, "d2")
     for index in range(residual_blocks):
         x = _residual_block(x, 4 * f, f"res{index + 1}")
-    x = _upsample(x, 2 * f, "u1", upsampling)
-    x = _upsample(x, f, "u2", upsampling)
+    x = _upsample(x, 2 * f, "u1")
+    x = _upsample(x, f, "u2")
     x = ReflectionPadding2D(3, name="out_pad")(x)
-    init = "zeros" if residual else INIT  # a residual generator starts as the identity
-    x = layers.Conv2D(3, 7, padding="valid", kernel_initializer=init, name="out_conv")(x)
-    if residual:
-        image = _add_change(sketch, layers.Activation("tanh", name="change")(x))
-    else:
-        image = layers.Activation("tanh", dtype="float32", name="image")(x)
+    x = layers.Conv2D(3, 7, padding="valid", kernel_initializer=INIT, name="out_conv")(x)
+    image = layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model({"sketch": sketch}, image, name=name)
-
-
-def _add_change(picture, change):
-    """The input picture in [0, 1] plus a change in [−1, 1], clipped and given as a picture in [−1, 1]."""
-    x = layers.Add(name="picture_plus_change")([layers.Rescaling(2.0, name="picture_0_2")(picture), change])
-    x = layers.ReLU(max_value=2.0, name="clip_0_2")(x)
-    return layers.Rescaling(1.0, offset=-1.0, dtype="float32", name="image")(x)
 
 
 def _patch_conv(x, filters, strides, name, norm):

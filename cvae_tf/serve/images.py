@@ -75,8 +75,3 @@ def read_image(data: bytes, filename: str, shape, background: str | None = None)
     fill = 255 if background == "white" else 0
     grey = ImageOps.pad(grey, (width, height), method=Image.Resampling.LANCZOS, color=fill)
     return np.asarray(grey, np.float32) / 255.0
-
-
-def read_digit(data: bytes, filename: str = "upload") -> np.ndarray:
-    """An uploaded picture as an MNIST-like digit (28, 28) in [0, 1]: white strokes on black."""
-    return read_image(data, filename, (28, 28, 1), background="black")
