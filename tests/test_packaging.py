@@ -35,3 +35,36 @@ def test_code_passes_the_linter_and_the_formatter():
     for command in (["check", "--select", "E,F,W", *folders], ["format", "--check", *folders]):
         result = subprocess.run([sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def requirements_of_every_extra() -> list:
+    """Every requirement of pyproject.toml: the dependencies and each extra's, the project itself left out."""
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = project["dependencies"] + [line for extra in project["optional-dependencies"].values() for line in extra]
+    return [Requirement(line) for line in lines if Requirement(line).name != project["name"]]
+
+
+def test_the_constraints_pin_every_dependency_and_extra_within_its_range():
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: {line!r} is not an exact pin NAME==VERSION"
+            pins[canonicalize_name(name)] = version.strip()
+    for requirement in requirements_of_every_extra():
+        name = canonicalize_name(requirement.name)
+        assert name in pins, (
+            f"constraints.txt pins no version of {requirement.name} (run scripts/refresh_constraints.sh)"
+        )
+        assert requirement.specifier.contains(pins[name], prereleases=True), (
+            f"constraints.txt pins {requirement.name}=={pins[name]}, outside pyproject.toml's {requirement}"
+        )
+
+
+def test_setup_installs_with_the_constraints():
+    setup = (ROOT / "scripts" / "setup.sh").read_text()
+    assert "constraints.txt" in setup and '-c "$CONSTRAINTS"' in setup
