@@ -10,6 +10,13 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python}
 CONSTRAINTS=${CONSTRAINTS-constraints.txt}
 "$PYTHON" -m pip install -e ".[dev]" ${CONSTRAINTS:+-c "$CONSTRAINTS"}
+# The browser runtime that `cvae-tf export --web` copies into a page (onnxruntime-web), from npm at the
+# versions of web/package-lock.json, into web/node_modules (git-ignored).
+if command -v npm >/dev/null; then
+  npm ci --ignore-scripts --no-audit --no-fund --prefix web
+else
+  echo "setup.sh: npm missing (Debian: apt-get install npm); cvae-tf export --web needs web/node_modules" >&2
+fi
 if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
   exit 0
 fi

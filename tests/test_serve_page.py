@@ -5,9 +5,9 @@ import pytest
 from cvae_tf.serve.browser import chromium_paths, open_page
 
 pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extra: pip install -e '.[dev]'")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM, CHROMEDRIVER = chromium_paths()
 
@@ -66,7 +66,7 @@ def test_moving_sliders_and_choosing_a_digit_change_the_image(browser):
 
 def test_new_random_sample_button_draws_a_new_style(browser):
     WebDriverWait(browser, 60).until(lambda d: draws(d) >= 1)
-    sliders = lambda: [e.get_attribute("value") for e in browser.find_elements(By.CSS_SELECTOR, "#latents input")]  # noqa: E731
+    sliders = lambda: [e.get_attribute("value") for e in browser.find_elements(By.CSS_SELECTOR, "#latents input")]
     before_sliders = sliders()
     before = browser.find_element(By.ID, "digit-image").screenshot_as_png
     after = redrawn_after(browser, lambda: browser.find_element(By.ID, "resample").click())
@@ -111,3 +111,146 @@ def test_an_uploaded_face_is_reconstructed_and_redrawn_under_the_sliders(face_pa
         lambda d: d.execute_script("return document.getElementById('redrawn-image').complete")
     )
     assert row.screenshot_as_png != before
+
+
+# --- a model switch resets the page (digits → faces → pix2pix → digits) --------------------------
+
+PARTS = ["digit-image", "samples", "samples-title", "latent-field", "resample", "sketch-field", "upload-field",
+         "redrawn-image", "redrawn-title"]  # fmt: skip
+CALLED_FOR = {  # the parts each kind of schema calls for
+    "digits": {"digit-image", "samples", "samples-title", "latent-field", "resample"},
+    "faces": {"digit-image", "samples", "samples-title", "latent-field", "resample", "upload-field"},
+    "sketch": {"digit-image", "sketch-field"},
+}
+PIXELS = """
+const img = document.getElementById(arguments[0]);
+const canvas = document.createElement("canvas");
+canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+canvas.getContext("2d").drawImage(img, 0, 0);
+return canvas.toDataURL("image/png");
+"""
+
+
+@pytest.fixture(scope="module")
+def three_models(tiny_run, face_runs, sketch_run, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("three_models")
+    (folder / "digits").symlink_to(tiny_run[0], target_is_directory=True)
+    (folder / "faces").symlink_to(face_runs / "faces", target_is_directory=True)
+    (folder / "sketch").symlink_to(sketch_run, target_is_directory=True)
+    with open_page(folder, tmp_path_factory.mktemp("chromium_three")) as driver:
+        WebDriverWait(driver, 60).until(lambda d: draws(d) >= 1)
+        yield driver
+
+
+def pixels(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), np.int32)
+
+
+def shown(driver, element):
+    import base64
+
+    return pixels(base64.b64decode(driver.execute_script(PIXELS, element).split(",", 1)[1]))
+
+
+def switch(driver, name):
+    driver.execute_script(
+        "const s = document.getElementById('model'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+        name,
+    )
+    WebDriverWait(driver, 60).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-model") == name)
+    WebDriverWait(driver, 60).until(
+        lambda d: d.execute_script("return Number(document.body.dataset.ticket) === window.explorer.latest")
+    )
+    if name != "sketch":  # its strip of samples too
+        WebDriverWait(driver, 60).until(
+            lambda d: d.execute_script("return document.getElementById('samples').complete")
+        )
+
+
+def routes_answer(driver, client):
+    """What the server's routes return for the page's current model, latent and values: (main, samples)."""
+    import base64
+
+    state = driver.execute_script(
+        "const s = window.explorer; return [s.model.name, Boolean(s.model.input), s.values, s.z, s.seed];"
+    )
+    name, translator, values, z, seed = state
+    if translator:
+        sketch = base64.b64decode(driver.execute_script(
+            "return document.getElementById('sketch').toDataURL('image/png')").split(",", 1)[1])  # fmt: skip
+        answer = client.post("/translate", data={"model": name}, files={"file": ("sketch.png", sketch, "image/png")})
+        return pixels(answer.content), None
+    main = client.post("/generate", json={"model": name, **values, "z": z, "format": "png"})
+    samples = client.post("/generate", json={"model": name, **values, "n": 8, "seed": seed + 1, "columns": 8})
+    return pixels(main.content), pixels(samples.content)
+
+
+def test_a_switch_shows_only_what_the_new_schema_calls_for_and_only_its_pictures(three_models, tmp_path):
+    import httpx
+    from test_data_faces import face
+
+    driver = three_models
+    url = driver.current_url
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for name in ["digits", "faces", "sketch", "digits"]:
+            switch(driver, name)
+            if name == "faces":  # an upload re-drawn: its row must not outlive the switch
+                picture = tmp_path / "face.png"
+                face((89, 109), male=True, seed=0).save(picture)
+                driver.find_element(By.ID, "face-upload").send_keys(str(picture))
+                WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "redrawn-image").is_displayed())
+                assert driver.find_element(By.ID, "redrawn-image").is_displayed()
+                called_for = CALLED_FOR[name] | {"redrawn-image", "redrawn-title"}
+            else:
+                called_for = CALLED_FOR[name]
+            visible = {part for part in PARTS if driver.find_element(By.ID, part).is_displayed()}
+            assert visible == called_for, name
+            main, samples = routes_answer(driver, client)
+            assert (shown(driver, "digit-image") == main).all(), name
+            if samples is not None:
+                assert (shown(driver, "samples") == samples).all(), name
+            else:  # no stale strip kept, even hidden
+                assert driver.find_element(By.ID, "samples").get_attribute("src") in (None, "")
+            assert driver.find_element(By.ID, "status").text.startswith("drawn in")
+            if name != "faces":  # no caption left from the re-drawn upload
+                assert driver.find_element(By.ID, "upload-values").text == ""
+
+
+NARROWEST = 360  # CSS pixels: the page's narrowest supported width (a small phone held upright)
+
+FITS = """
+const problems = [];
+const inside = (inner, outer) => inner.left >= outer.left - 0.5 && inner.right <= outer.right + 0.5
+  && inner.top >= outer.top - 0.5 && inner.bottom <= outer.bottom + 0.5;
+for (const legend of document.querySelectorAll("legend")) {
+  if (!legend.offsetParent) continue;
+  if (!inside(legend.getBoundingClientRect(), legend.parentElement.getBoundingClientRect())) problems.push(legend.textContent);
+  const box = legend.parentElement.getBoundingClientRect(), text = legend.getBoundingClientRect();
+  if (text.top < box.top + 1) problems.push("on the border: " + legend.textContent);
+}
+for (const caption of document.querySelectorAll("#view h2, #view p, .hint")) {
+  if (!caption.offsetParent) continue;
+  const parent = caption.parentElement.getBoundingClientRect();
+  if (!inside(caption.getBoundingClientRect(), parent) || caption.scrollWidth > caption.clientWidth + 1) problems.push(caption.textContent);
+}
+if (document.documentElement.scrollWidth > window.innerWidth) problems.push("the page scrolls sideways");
+return problems;
+"""
+
+
+def test_legends_and_captions_fit_their_boxes_at_the_narrowest_width(three_models):
+    driver = three_models
+    metrics = {"width": NARROWEST, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        for name in ["faces", "sketch", "digits"]:
+            switch(driver, name)
+            assert driver.execute_script("return window.innerWidth") == NARROWEST
+            assert driver.execute_script(FITS) == [], name
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

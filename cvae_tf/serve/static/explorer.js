@@ -1,88 +1,109 @@
-// The explorer page, built from GET /models: a button row for each whole-number condition field
-// (a class such as the digit), a slider for each number field, sliders over the latent
-// directions, and a drawing canvas for image-to-image models. Every change asks the server for
-// a PNG (POST /generate, or POST /translate with the drawing) and shows it. A model whose
-// condition is read from an upload (faces) also re-draws an uploaded picture under the sliders'
-// values (POST /reconstruct with them as changes).
-"use strict";
+// The explorer page, built from a list of model schemas (GET /models, or an exported page's
+// models.json): a button row for each whole-number condition field (a class such as the digit),
+// a slider for each number field, sliders over the latent directions, and a drawing canvas for
+// image-to-image models. Every change asks the backend for a picture and shows it: the server
+// (backend_server.js) or the models running in this browser (backend_web.js, an exported page).
+// A model whose condition is read from an upload (faces, served) also re-draws an uploaded
+// picture under the sliders' values.
+//
+// A model switch resets every part of the page: each part is shown only if the new schema calls
+// for it, every picture and caption is cleared, and an answer for the previous model is dropped.
+import { serverBackend } from "./backend_server.js";
+import { webBackend } from "./backend_web.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { models: [], model: null, values: {}, z: null, seed: 0, latest: 0, upload: null, latestUpload: 0 };
+const backend = document.body.dataset.backend === "web" ? webBackend : serverBackend;
+const state = { models: [], model: null, values: {}, z: null, seed: 0, latest: 0, upload: null, latestUpload: 0, generation: 0 };
+window.explorer = state;  // read by the page tests: the latent and values of the picture shown
 
 // Reconstructs uploads and has no class buttons: its condition is read from the upload and changed by name.
 const redraws = (model) => model.routes.includes("reconstruct") && model.conditional
   && !model.conditions.some((field) => field.type === "integer");
 
-async function post(path, body) {
-  const options = body instanceof FormData ? { method: "POST", body }
-    : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-  const response = await fetch(path, options);
-  if (!response.ok) throw new Error(`${response.status}: ${await response.text()}`);
-  return response;
-}
+// The parts of the page each schema calls for; everything else is hidden on a switch.
+const parts = (model) => ({
+  "digit-image": true,
+  "latent-field": !model.input,
+  resample: !model.input,
+  "samples-title": !model.input,
+  samples: !model.input,
+  "sketch-field": Boolean(model.input),
+  "upload-field": redraws(model),
+  "redrawn-title": false,  // until an upload is re-drawn
+  "redrawn-image": false,
+});
+const PICTURES = ["digit-image", "samples", "redrawn-image"];
+const CAPTIONS = ["status", "upload-values"];
 
-function show(img, blob) {
+function show(img, blob, generation) {  // a picture for the model still selected, else nothing
+  if (generation !== state.generation) return false;
   const old = img.src;
   img.src = URL.createObjectURL(blob);
   if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+  img.hidden = false;
+  return true;
 }
 
-async function request() {
-  const model = state.model;
-  if (model.input) {
-    const form = new FormData();
-    form.append("model", model.name);
-    form.append("file", await new Promise((done) => $("sketch").toBlob(done, "image/png")), "sketch.png");
-    return post("/translate", form);
+function reset(model) {
+  state.generation++;
+  for (const [id, visible] of Object.entries(parts(model))) $(id).hidden = !visible;
+  for (const id of PICTURES) {
+    const img = $(id);
+    if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
+    img.removeAttribute("src");
+    img.hidden = true;  // shown again by the first picture of the new model
   }
-  return post("/generate", { model: model.name, ...state.values, z: state.z, format: "png" });
+  for (const id of CAPTIONS) $(id).textContent = "";
+  $("samples-title").textContent = model.conditional ? "Eight random samples with this condition" : "Eight random samples";
+  state.upload = null;
+  $("face-upload").value = "";
 }
 
 async function draw() {
   const ticket = ++state.latest;  // answers that arrive after a newer request are dropped
+  const generation = state.generation;
   const started = performance.now();
   try {
-    const blob = await (await request()).blob();
-    if (ticket !== state.latest) return;
-    show($("digit-image"), blob);
+    const model = state.model;
+    const blob = model.input ? await backend.translate(model, $("sketch"))
+      : await backend.generate(model, state.values, { z: state.z });
+    if (ticket !== state.latest || !show($("digit-image"), blob, generation)) return;
     $("status").textContent = `drawn in ${Math.round(performance.now() - started)} ms`;
-    document.body.dataset.draws = Number(document.body.dataset.draws) + 1;
+    Object.assign(document.body.dataset, { model: model.name, ticket, draws: Number(document.body.dataset.draws) + 1 });
   } catch (error) {
-    $("status").textContent = `error ${error.message}`;
+    if (generation === state.generation) $("status").textContent = `error ${error.message}`;
   }
 }
 
 async function redrawUpload() {  // the upload, its reconstruction, and the same picture under the sliders' values
   if (!state.upload || !redraws(state.model)) return;
   const ticket = ++state.latestUpload;
-  const form = new FormData();
-  form.append("model", state.model.name);
-  form.append("file", state.upload);
-  form.append("changes", JSON.stringify(state.values));
+  const generation = state.generation;
   try {
-    const response = await post("/reconstruct", form);
-    const blob = await response.blob();
-    if (ticket !== state.latestUpload) return;
-    show($("redrawn-image"), blob);
-    $("redrawn-image").hidden = $("redrawn-title").hidden = false;
-    $("upload-values").textContent = `read from it: ${response.headers.get("X-Conditions").replaceAll(",", ", ")}`;
+    const { blob, conditions } = await backend.reconstruct(state.model, state.upload, state.values);
+    if (ticket !== state.latestUpload || !show($("redrawn-image"), blob, generation)) return;
+    $("redrawn-title").hidden = false;
+    $("upload-values").textContent = `read from it: ${conditions.replaceAll(",", ", ")}`;
     document.body.dataset.redraws = Number(document.body.dataset.redraws) + 1;
   } catch (error) {
-    $("upload-values").textContent = `error ${error.message}`;
+    if (generation === state.generation) $("upload-values").textContent = `error ${error.message}`;
   }
 }
 
 async function drawSamples() {
   if (state.model.input) return;
-  const body = { model: state.model.name, ...state.values, n: 8, seed: state.seed + 1, columns: 8 };
-  show($("samples"), await (await post("/generate", body)).blob());
+  const generation = state.generation;
+  const blob = await backend.generate(state.model, state.values, { n: 8, seed: state.seed + 1, columns: 8 });
+  if (show($("samples"), blob, generation)) document.body.dataset.samples = Number(document.body.dataset.samples) + 1;
 }
 
 async function resample() {
   if (state.model.input) return draw();
+  const generation = state.generation;
   state.seed = Math.floor(Math.random() * 1e9);
-  const body = { model: state.model.name, ...state.values, seed: state.seed, format: "json" };
-  state.z = (await (await post("/generate", body)).json()).z[0];
+  const z = await backend.latent(state.model, state.values, state.seed);
+  if (generation !== state.generation) return;
+  state.z = z;
   state.model.directions.forEach((index, i) => {
     $(`z${i}`).value = state.z[index].toFixed(2);
     $(`z${i}-value`).textContent = state.z[index].toFixed(2);
@@ -167,7 +188,8 @@ function setUpCanvas() {  // mouse or touch strokes, dark on white: the sketch c
   canvas.addEventListener("pointerdown", (event) => { drawing = true; context.beginPath(); context.moveTo(...at(event)); });
   canvas.addEventListener("pointermove", (event) => {
     if (!drawing) return;
-    context.lineTo(...at(event)); context.strokeStyle = "black"; context.lineWidth = 3; context.lineCap = "round"; context.stroke();
+    context.lineTo(...at(event)); context.strokeStyle = "black"; context.lineCap = "round";
+    context.lineWidth = Math.max(2, (3 * canvas.width) / 256); context.stroke();
   });
   const finish = () => { if (drawing) { drawing = false; draw(); } };
   canvas.addEventListener("pointerup", finish);
@@ -178,27 +200,26 @@ function setUpCanvas() {  // mouse or touch strokes, dark on white: the sketch c
     context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     draw();
   });
-  clearCanvas();
 }
 
 async function selectModel(name) {
   state.model = state.models.find((m) => m.name === name);
   const model = state.model;
-  const sketching = Boolean(model.input);
-  $("model-info").textContent = sketching ? `${model.kind} · ${model.image_shape.join("×")}` : `${model.kind} · latent ${model.latent_dim}`;
-  $("sketch-field").hidden = !sketching;
-  $("latent-field").hidden = $("resample").hidden = $("samples").hidden = $("samples-title").hidden = sketching;
-  $("upload-field").hidden = !redraws(model);
-  $("redrawn-image").hidden = $("redrawn-title").hidden = true;
-  state.upload = null;
-  $("face-upload").value = $("upload-values").textContent = "";
+  reset(model);
+  $("model-info").textContent = model.input ? `${model.kind} · ${model.image_shape.join("×")}` : `${model.kind} · latent ${model.latent_dim}`;
   buildConditions();
-  if (!sketching) buildLatents();
+  if (model.input) {  // the canvas holds the model's input pixels, so both backends read the same picture
+    [$("sketch").height, $("sketch").width] = model.image_shape;
+    clearCanvas();
+  } else {
+    buildLatents();
+  }
   await resample();
 }
 
 async function start() {
-  state.models = await (await fetch("/models")).json();
+  $("api").hidden = !backend.apiLink;
+  state.models = await backend.models();
   $("model").replaceChildren(...state.models.map((m) => new Option(m.name, m.name)));
   $("model").addEventListener("change", (event) => selectModel(event.target.value));
   $("resample").addEventListener("click", resample);
