@@ -327,10 +327,13 @@ class _Backup:
     def _from_chief(self, values):
         """The chief's ``values`` on every worker: a sum to which the others add zeros."""
 
-        def masked():
-            return [tf.cast(v, tf.float64) * (1.0 if self.chief else 0.0) for v in values]
+        def masked():  # one flat vector: one collective for the whole state
+            flat = tf.concat([tf.reshape(tf.cast(v, tf.float64), [-1]) for v in values], axis=0)
+            return flat * (1.0 if self.chief else 0.0)
 
-        return _everywhere_sum(self.strategy, masked)()
+        summed = _everywhere_sum(self.strategy, masked)()
+        sizes = [int(tf.size(v)) for v in values]
+        return [tf.reshape(part, tf.shape(v)) for part, v in zip(tf.split(summed, sizes), values)]
 
     def save(self, trainer, next_epoch: int) -> None:
         folder = self.folder if self.chief else Path(tempfile.mkdtemp(prefix="cvae_tf-backup-"))
