@@ -70,7 +70,7 @@ def main():
 
 
 def markdown_table(out: Path, variants) -> str:
-    from cvae_tf.evaluate import summary_row
+    from cvae_tf.families.mnist.evaluate import summary_row
 
     rows = [
         summary_row(variant, json.loads((out / folder_name(variant) / "evaluation.json").read_text()))

@@ -4,7 +4,7 @@ turned head fools.
     python benchmarks/eye_measures.py --data ../shared/data/celeba
 
 Prints, for the eye aspect ratio (the lids' gap over the eye's width) and the lids' gap over the
-nose's length (the eyes target, ``cvae_tf.data.landmarks``): how well the two eyes agree, and the
+nose's length (the eyes target, ``cvae_tf.families.faces.landmarks``): how well the two eyes agree, and the
 correlation of both eyes' mean with the head's turn (the nose tip's place between the jaw's ends,
 its absolute value), its tilt, ``Male``, ``Narrow_Eyes`` and ``Smiling``, on faces without
 eyeglasses where dlib finds a face (the landmarks come from the face cache, or take about 44 s
@@ -12,10 +12,11 @@ for 8,000 faces).
 """
 
 import argparse
+
 import numpy as np
 
-from cvae_tf.data.faces import read_celeba_files, read_landmarks
-from cvae_tf.data.landmarks import distance, lid_gaps
+from cvae_tf.families.faces.data import read_celeba_files, read_landmarks
+from cvae_tf.families.faces.landmarks import distance, lid_gaps
 
 
 def aspect_ratios(points: np.ndarray) -> np.ndarray:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from cvae_tf.config import RunConfig
-from cvae_tf.families.base import get_family
-from cvae_tf.models.face_conditions import evaluate_condition_models, load_condition_models
-from cvae_tf.runs import train as train_run
+from cvae_tf.core.config import RunConfig
+from cvae_tf.core.family import get_family
+from cvae_tf.core.runs import train as train_run
+from cvae_tf.families.faces.condition_models import evaluate_condition_models, load_condition_models
 
 
 def main():

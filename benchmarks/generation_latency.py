@@ -3,7 +3,7 @@
     python benchmarks/generation_latency.py RUN_DIR [--repeats 50]
 
 Ways: the ``.keras`` model called eagerly (the reference), the same wrapped in a ``tf.function``,
-``model.predict``, ``model.predict_on_batch`` (what ``cvae_tf.generate`` uses), and the
+``model.predict``, ``model.predict_on_batch`` (what ``cvae_tf.families.mnist.generate`` uses), and the
 SavedModel's ``serving_default`` signature. Prints the median and the 99th-percentile
 milliseconds per call, and each median as a ratio against the reference.
 """
@@ -17,9 +17,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from cvae_tf.conditions import condition_vectors  # noqa: E402
-from cvae_tf.generate import latent_dim_of, sample_latents  # noqa: E402
-from cvae_tf.saving import SavedRun  # noqa: E402
+from cvae_tf.core.saving import SavedRun  # noqa: E402
+from cvae_tf.families.mnist.condition import condition_vectors  # noqa: E402
+from cvae_tf.families.mnist.generate import latent_dim_of, sample_latents  # noqa: E402
 
 
 def timings(call, repeats: int) -> np.ndarray:

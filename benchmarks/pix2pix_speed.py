@@ -16,8 +16,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from cvae_tf.gan import Pix2PixTrainer, l1  # noqa: E402
-from cvae_tf.models.pix2pix import build_discriminator, build_generator  # noqa: E402
+from cvae_tf.families.pix2pix.models import build_discriminator, build_generator  # noqa: E402
+from cvae_tf.families.pix2pix.trainer import Pix2PixTrainer, l1  # noqa: E402
 
 
 def seconds_per_call(step, steps):

@@ -107,7 +107,7 @@ def main() -> None:
         process.terminate()
         process.wait(timeout=30)
 
-    from cvae_tf.saving import SavedRun
+    from cvae_tf.core.saving import SavedRun
     from cvae_tf.serve.registry import served
 
     model = served(name, SavedRun.open(args.run))

@@ -18,9 +18,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from cvae_tf.config import RunConfig
-from cvae_tf.families.base import get_family
-from cvae_tf.models.face_conditions import conv_trunk
+from cvae_tf.core.config import RunConfig
+from cvae_tf.core.family import get_family
+from cvae_tf.families.faces.condition_models import conv_trunk
 
 VARIANTS = {
     "base": {},

@@ -14,13 +14,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from cvae_tf.config import RunConfig  # noqa: E402
-from cvae_tf.data import make_dataset  # noqa: E402
-from cvae_tf.runs import build_trainer  # noqa: E402
+from cvae_tf.core.config import RunConfig  # noqa: E402
+from cvae_tf.core.data import make_dataset  # noqa: E402
+from cvae_tf.core.runs import build_trainer  # noqa: E402
 
 
 def images_per_second(mode: str, batches: int, batch_size: int, filters: list[int]) -> float:
-    config = RunConfig()
+    config = RunConfig.for_family("mnist_cvae")
     config.model.filters = filters
     config.training.batch_size = batch_size
     config.training.jit_compile = mode == "xla"
@@ -43,7 +43,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--filters", type=int, nargs=2, default=RunConfig().model.filters)
+    parser.add_argument("--filters", type=int, nargs=2, default=RunConfig.for_family("mnist_cvae").model.filters)
     args = parser.parse_args()
     print(f"convolution widths {args.filters}, batch {args.batch_size}")
     eager = images_per_second("eager", max(args.batches // 4, 5), args.batch_size, args.filters)

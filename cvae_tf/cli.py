@@ -7,9 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from cvae_tf.errors import DataError, RunError
+from cvae_tf.core.config import RunConfig
+from cvae_tf.core.distribute import TIMEOUT, strategy_from_options
+from cvae_tf.core.errors import DataError, RunError
+from cvae_tf.core.registry import FAMILIES, family_names, get_family
+from cvae_tf.core.runs import load_run_data, train
+from cvae_tf.core.saving import SavedRun, atomic_file, save_samples
+from cvae_tf.serve.images import read_image
+from cvae_tf.serve.server import serve
 
 
 def main(argv=None) -> int:
@@ -24,8 +29,6 @@ def main(argv=None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cvae-tf", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-
-    from cvae_tf.families import FAMILIES, family_names
 
     train = commands.add_parser(
         "train",
@@ -72,9 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
     train.add_argument(
         "--strategy",
-        choices=["default", "mirrored"],
+        choices=["default", "mirrored", "multi-worker"],
         default="default",
-        help="'mirrored' trains on all visible GPUs with tf.distribute.MirroredStrategy",
+        help="'mirrored' trains on all visible GPUs with tf.distribute.MirroredStrategy; 'multi-worker' on the "
+        "machines that TF_CONFIG (or --workers) names, --batch-size being the global batch (docs/multi_worker.md)",
+    )
+    train.add_argument(
+        "--workers",
+        metavar="HOST:PORT,...",
+        help="multi-worker: every worker's address, the same list on each machine (writes TF_CONFIG); 0 is the chief",
+    )
+    train.add_argument("--worker-index", type=int, help="multi-worker with --workers: this machine's place in the list")
+    train.add_argument(
+        "--collective-timeout",
+        type=float,
+        default=TIMEOUT,
+        help=f"multi-worker: seconds a step may wait for the other workers before it stops (default {TIMEOUT:g})",
     )
     train.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
     train.set_defaults(handler=run_train)
@@ -111,26 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
     evaluate.add_argument("--data", help="data whose test split is the reference (default: the run's own)")
-    evaluate.add_argument("--judge", type=Path, help="faces: a face_conditions run to judge by (default: own)")
-    evaluate.add_argument(
-        "--classifier",
-        type=Path,
-        help="a classify_nums folder (default: classify_nums beside the run; trained and saved there if absent)",
-    )
-    evaluate.add_argument(
-        "--classifier-epochs", type=int, default=6, help="epochs when a classifier is trained (default 6)"
-    )
-    evaluate.add_argument("--per-class", type=int, default=100, help="generated images per digit (default 100)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed for latents and real subsets (default 0)")
     evaluate.add_argument("--output", type=Path, help="folder for the report (default: the run folder)")
-    evaluate.add_argument(
-        "--baseline",
-        type=Path,
-        action="append",
-        default=[],
-        help="pix2pix: another run to score beside it, e.g. the L1-only one (repeatable)",
-    )
-    evaluate.add_argument("--samples", type=int, default=6, help="pix2pix: test pairs in evaluation.png (default 6)")
+    flags = _OnceParser(evaluate)  # each family adds its own; a flag two families share is added once
+    for family in FAMILIES.values():
+        family.add_evaluate_arguments(flags)
     evaluate.set_defaults(handler=run_evaluate)
 
     translate = commands.add_parser("translate", help="turn a sketch (dark strokes on white) into a picture")
@@ -141,9 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--output", required=True, type=Path, help="the PNG to write")
     translate.set_defaults(handler=run_translate)
 
-    from cvae_tf.latent import add_parser as add_latent_parser
-
-    add_latent_parser(commands)
+    added = set()
+    for family in FAMILIES.values():  # the families' own subcommands (e.g. ``latent``)
+        for add in family.commands:
+            if add not in added:
+                added.add(add)
+                add(commands)
 
     serve = commands.add_parser("serve", help="answer HTTP requests with the saved models; the explorer page at /")
     serve.add_argument(
@@ -158,6 +162,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=run_serve)
     return parser
+
+
+DEFAULT_FAMILY = "mnist_cvae"  # what 'cvae-tf train' trains when neither the command nor a config names one
+
+
+class _OnceParser:
+    """An argparse parser that skips a flag it already has, so families may declare the same one."""
+
+    def __init__(self, parser):
+        self.parser = parser
+
+    def add_argument(self, *flags, **options):
+        if not any(flag in self.parser._option_string_actions for flag in flags):
+            self.parser.add_argument(*flags, **options)
 
 
 OPTIONS = {  # command-line option → config setting (checked against the family's sections)
@@ -176,14 +194,10 @@ OPTIONS = {  # command-line option → config setting (checked against the famil
 def run_train(args) -> None:
     import yaml
 
-    from cvae_tf.config import RunConfig
-    from cvae_tf.families import get_family
-    from cvae_tf.runs import train
-
     if not args.config:
-        config = RunConfig.for_family(args.family or "mnist")
+        config = RunConfig.for_family(args.family or DEFAULT_FAMILY)
     else:
-        config = RunConfig.load(args.config)
+        config = RunConfig.load(args.config, family=args.family or DEFAULT_FAMILY)
         family = get_family(args.family).name if args.family else config.model.family
         if family != config.model.family:  # the file's other settings are checked against the named family
             saved = config.to_dict()
@@ -199,33 +213,28 @@ def run_train(args) -> None:
     for key, value in settings:
         config.set(key, value, origin=f"--{key}")
     strategy = None
-    if args.strategy == "mirrored":
+    if args.strategy == "multi-worker" or args.workers is not None or args.worker_index is not None:
+        strategy = strategy_from_options(args.workers, args.worker_index, args.collective_timeout)
+    elif args.strategy == "mirrored":
         import tensorflow as tf
 
         strategy = tf.distribute.MirroredStrategy()
     manifest = train(config, args.output, resume=args.resume, strategy=strategy, verbose=2 if args.quiet else 1)
-    print(json.dumps({"output": str(args.output), "best_epoch": manifest["best_epoch"], **manifest["best_metrics"]}))
+    worker = {key: manifest[key] for key in ("worker", "weights_sha256") if key in manifest}
+    summary = {"output": str(args.output), "best_epoch": manifest["best_epoch"], **manifest["best_metrics"]}
+    print(json.dumps({**summary, **worker}))
 
 
 def run_sample(args) -> None:
-    from cvae_tf.generate import generate, per_class_request, save_samples
-    from cvae_tf.saving import SavedRun
-
     run = SavedRun.open(args.run)
-    if args.n is None and getattr(run.condition, "class_field", None) == "digit":
-        digits, whites = per_class_request(args.per_class, args.white)
-        images = generate(run.decoder, digits, whites, seed=args.seed)
-        print(save_samples(args.output, images, labels=digits.astype(np.int64), white=whites.astype(np.float32)))
-        return
-    n = args.n or 10 * args.per_class
-    values = run.family.sample_request(n, args.seed)
-    images, _ = run.family.inference(run).generate(n, args.seed, **values)
-    print(save_samples(args.output, images, **{name: np.asarray(value) for name, value in values.items()}))
+    family = get_family(run.family_name)
+    asked = {"white": args.white} if args.white else {}
+    n, values = family.sample_request(args.n, args.seed, per_class=args.per_class, values=asked)
+    images, _ = family.inference(run).generate(n, args.seed, **values)
+    print(save_samples(args.output, images, **family.sample_arrays(values)))
 
 
 def run_generate(args) -> None:
-    from cvae_tf.saving import SavedRun
-
     run = SavedRun.open(args.run)
     values = {"white": args.white} if args.white else {}
     for assignment in args.condition:
@@ -246,9 +255,6 @@ def run_generate(args) -> None:
 def run_translate(args) -> None:
     from PIL import Image
 
-    from cvae_tf.saving import SavedRun, atomic_file
-    from cvae_tf.serve.images import read_image
-
     run = SavedRun.open(args.run)
     height, width = run.manifest["config"]["data"]["image_size"]
     if not args.input.exists():
@@ -261,16 +267,15 @@ def run_translate(args) -> None:
 
 
 def run_serve(args) -> None:
-    from cvae_tf.serve.server import serve
-
     serve(args.models, host=args.host, port=args.port, max_body=int(args.max_body_mb * 1024 * 1024))
 
 
 def run_evaluate(args) -> None:
-    from cvae_tf.saving import SavedRun
-
     run = SavedRun.open(args.run)
-    paths, summary = run.family.evaluate(run, args)
+    family = get_family(run.family_name)
+    if not family.evaluates:
+        raise ValueError(f"{run.path}: cvae-tf evaluate has no report for the {family.name} family")
+    paths, summary = family.evaluate(run, load_run_data(run, args.data), args)
     for path in paths:
         print(path)
     print(summary)

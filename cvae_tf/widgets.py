@@ -9,8 +9,8 @@ from pathlib import Path
 import ipywidgets as widgets
 import numpy as np
 
-from cvae_tf.inference import sample_latents
-from cvae_tf.saving import SavedRun
+from cvae_tf.core.inference import sample_latents
+from cvae_tf.core.saving import SavedRun
 from cvae_tf.serve.images import png_grid
 from cvae_tf.serve.registry import ServedGenerator, served
 

@@ -12,12 +12,12 @@ tf.config.set_logical_device_configuration(
     tf.config.list_physical_devices("CPU")[0], [tf.config.LogicalDeviceConfiguration()] * 2
 )
 
-from cvae_tf.config import RunConfig  # noqa: E402
+from cvae_tf.core.config import RunConfig  # noqa: E402
 
 
-def tiny_config(epochs=2, **training) -> RunConfig:
+def tiny_config(epochs=2, family="mnist_cvae", **training) -> RunConfig:
     """A small model on the bundled 5,000-digit sample: seconds per epoch, real learning."""
-    config = RunConfig()
+    config = RunConfig.for_family(family)
     config.model.latent_dim = 8
     config.model.filters = [8, 16]
     config.model.dense_units = 64
@@ -31,7 +31,7 @@ def tiny_config(epochs=2, **training) -> RunConfig:
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
     """A run folder trained for two epochs, shared by the tests that only read it."""
-    from cvae_tf.runs import train
+    from cvae_tf.core.runs import train
 
     output = tmp_path_factory.mktemp("runs") / "tiny"
     manifest = train(tiny_config(), output, verbose=0)
@@ -42,8 +42,9 @@ def tiny_run(tmp_path_factory):
 def face_runs(tmp_path_factory):
     """The four condition models ("conditions") and a face C-VAE on them ("faces"), two epochs each on
     60 synthetic CelebA faces at 16 × 16; shared by the face family and face serving tests."""
-    from cvae_tf.runs import train
     from test_data_faces import make_celeba
+
+    from cvae_tf.core.runs import train
 
     root = tmp_path_factory.mktemp("celeba")
     make_celeba(root, n=60)
@@ -74,15 +75,38 @@ def digits():
 
 @pytest.fixture(scope="session")
 def sample_data():
-    from cvae_tf.data import load_mnist
+    from cvae_tf.families.mnist.data import load_mnist
 
     return load_mnist("sample", seed=0)
 
 
 @pytest.fixture(scope="session")
 def sample_classifier(tmp_path_factory, sample_data):
-    """``classify_nums`` trained two epochs on the bundled sample and saved as a run folder."""
-    from cvae_tf.evaluate import CLASSIFIER, load_or_train_classifier
+    """``classify_nums`` trained two epochs on the bundled sample by the runner, as
+    ``cvae-tf train classify_nums`` does, and saved as a run folder."""
+    from cvae_tf.core.runs import train
+    from cvae_tf.core.saving import SavedRun
+    from cvae_tf.families.mnist.evaluate import CLASSIFIER
 
     folder = tmp_path_factory.mktemp("judge") / CLASSIFIER
-    return folder, load_or_train_classifier(folder, sample_data, epochs=2, verbose=0)
+    config = RunConfig.for_family(CLASSIFIER)
+    config.data.source, config.training.epochs = "sample", 2
+    train(config, folder, verbose=0, data=sample_data)
+    return folder, SavedRun.open(folder).model("classifier")
+
+
+@pytest.fixture(scope="session")
+def sketch_run(tmp_path_factory):
+    """A pix2pix run (base 8, one residual block) trained one epoch on four 32 × 32 pairs; shared by the
+    export tests."""
+    from test_pix2pix_family import tiny_config as pix2pix_config
+    from test_pix2pix_family import write_pairs
+
+    from cvae_tf.core.runs import train
+
+    pairs = tmp_path_factory.mktemp("sketch_pairs")
+    write_pairs(pairs / "train", 4, 32)
+    write_pairs(pairs / "test", 2, 32, seed=1)
+    output = tmp_path_factory.mktemp("sketch_run") / "sketch2photo"
+    train(pix2pix_config(pairs, 32), output, verbose=0)
+    return output

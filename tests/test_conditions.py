@@ -3,8 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from cvae_tf.conditions import WhiteRatioCondition, condition_vectors, load_condition, white_ratio
-from cvae_tf.errors import DataError
+from cvae_tf.core.conditions import load_condition
+from cvae_tf.core.errors import DataError
+from cvae_tf.families.mnist.condition import WhiteRatioCondition, condition_vectors, white_ratio
 
 
 def test_white_ratio_of_uint8_and_float_images():

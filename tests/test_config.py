@@ -1,6 +1,6 @@
 import pytest
 
-from cvae_tf.config import RunConfig
+from cvae_tf.core.config import RunConfig
 
 
 def test_yaml_config_overrides_defaults_and_round_trips(tmp_path):
@@ -8,9 +8,9 @@ def test_yaml_config_overrides_defaults_and_round_trips(tmp_path):
     path.write_text(
         "data:\n  source: keras\nmodel:\n  latent_dim: 16\ntraining:\n  grey_from_epoch: null\n  learning_rate: 0.002\n"
     )
-    config = RunConfig.load(path)
+    config = RunConfig.load(path, family="mnist_cvae")
     assert (config.data.source, config.model.latent_dim, config.training.grey_from_epoch) == ("keras", 16, None)
-    assert config.training.epochs == RunConfig().training.epochs
+    assert config.training.epochs == RunConfig.for_family("mnist_cvae").training.epochs
     assert RunConfig.from_dict(config.to_dict()) == config
 
 
@@ -26,7 +26,7 @@ def test_yaml_config_overrides_defaults_and_round_trips(tmp_path):
             "training:\n  lr_schedule: step\n",
             r"training.lr_schedule = 'step'; expected one of \['constant', 'cosine'\]",
         ),
-        ("data:\n  format: png\n", r"data.format = 'png'; expected one of \['mnist', 'images'"),
+        ("data:\n  format: png\n", r"data.format = 'png'; expected one of \['images', 'mnist'"),
         ("data:\n  channels: 2\n", r"data.channels = 2; expected one of \[1, 3\]"),
     ],
 )
@@ -34,13 +34,30 @@ def test_bad_keys_and_values_are_named(tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(ValueError, match=message) as info:
-        RunConfig.load(path)
+        RunConfig.load(path, family="mnist_cvae")
     assert "bad.yaml" in str(info.value)
+
+
+def test_a_config_that_names_no_family_is_an_error_unless_the_caller_gives_one(tmp_path):
+    path = tmp_path / "plain.yaml"
+    path.write_text("training:\n  epochs: 3\n")
+    with pytest.raises(ValueError, match="plain.yaml: model.family is missing"):
+        RunConfig.load(path)
+    assert RunConfig.load(path, family="mnist").model.family == "mnist_cvae"
+
+
+def test_a_retired_setting_loads_only_at_the_value_that_kept_it_off():
+    saved = RunConfig.for_family("face_cvae").to_dict()
+    off = {**saved, "training": {**saved["training"], "adversarial_weight": 0.0, "critic_r1": 0.0}}
+    assert RunConfig.from_dict(off) == RunConfig.for_family("face_cvae")
+    on = {**saved, "training": {**saved["training"], "adversarial_weight": 30.0}}
+    with pytest.raises(ValueError, match="training.adversarial_weight is no longer a setting of 'face_cvae'"):
+        RunConfig.from_dict(on)
 
 
 def test_cli_trains_from_a_config_file_alone(tmp_path):
     from cvae_tf.cli import main
-    from cvae_tf.saving import SavedRun
+    from cvae_tf.core.saving import SavedRun
 
     path = tmp_path / "vae.yaml"
     path.write_text(
@@ -59,7 +76,7 @@ def test_the_shipped_configs_load_and_the_mnist_one_is_the_defaults():
 
     configs = Path(__file__).resolve().parents[1] / "configs"
     mnist = RunConfig.load(configs / "mnist_cvae.yaml")
-    mnist.data.source = RunConfig().data.source
-    assert mnist == RunConfig()
+    mnist.data.source = RunConfig.for_family("mnist_cvae").data.source
+    assert mnist == RunConfig.for_family("mnist_cvae")
     celeba = RunConfig.load(configs / "celeba_vae.yaml")
     assert (celeba.data.format, celeba.data.channels, celeba.model.family) == ("images", 3, "conv_vae")

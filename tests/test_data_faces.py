@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageDraw
 
-from cvae_tf.data import faces
-from cvae_tf.data.faces import condition_targets, load_face_folders, same_sex_relative
-from cvae_tf.errors import DataError
+from cvae_tf.core.errors import DataError
+from cvae_tf.families.faces import data as faces
+from cvae_tf.families.faces.data import condition_targets, load_face_folders, same_sex_relative
 
 # The synthetic faces have no landmarks to find, so their eyes target is CelebA's Narrow_Eyes.
 load_celeba = functools.partial(faces.load_celeba, eyes="narrow_eyes")
@@ -298,8 +298,8 @@ def test_face_folders_without_female_or_with_a_stray_folder(tmp_path):
 
 
 def test_the_vanilla_vae_reads_celeba_without_measuring_eyes(tmp_path):
-    from cvae_tf.config import RunConfig
-    from cvae_tf.families import get_family
+    from cvae_tf.core.config import RunConfig
+    from cvae_tf.core.registry import get_family
 
     config = RunConfig.for_family("vae")
     config.data.format, config.data.source, config.data.image_size = "celeba", str(make_celeba(tmp_path)), [16, 16]

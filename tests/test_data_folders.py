@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cvae_tf.data import load_image_folder
-from cvae_tf.data.folders import ImageFolderData
-from cvae_tf.errors import DataError
+from cvae_tf.core.data import load_image_folder
+from cvae_tf.core.data.folders import ImageFolderData
+from cvae_tf.core.errors import DataError
 
 
 def write_image(path, size=(20, 16), colour=(255, 0, 0), mode="RGB", fmt=None):

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvae_tf.data.mnist import CSV_COLUMNS, load_mnist, load_mnist_csv, load_mnist_idx
-from cvae_tf.errors import DataError
+from cvae_tf.core.errors import DataError
+from cvae_tf.families.mnist.data import CSV_COLUMNS, load_mnist, load_mnist_csv, load_mnist_idx
 
 
 def write_csv(path, images, labels):

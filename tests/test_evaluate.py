@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from cvae_tf.cli import main
-from cvae_tf.evaluate import TARGETS, markdown, summary_row, targets_table
+from cvae_tf.families.mnist.evaluate import TARGETS, markdown, summary_row, targets_table
 
 
 def test_cli_writes_the_report_into_the_run(tiny_run, sample_classifier, tmp_path):
@@ -45,12 +45,12 @@ def test_targets_table_says_which_are_met():
 
 def test_a_vanilla_vae_run_is_judged_by_what_the_classifier_reads(tmp_path, sample_data, sample_classifier):
     from conftest import tiny_config
-    from cvae_tf.evaluate import Judge, evaluate_run
-    from cvae_tf.runs import train
-    from cvae_tf.saving import SavedRun
 
-    config = tiny_config(epochs=1)
-    config.model.family = "conv_vae"
+    from cvae_tf.core.runs import train
+    from cvae_tf.core.saving import SavedRun
+    from cvae_tf.families.mnist.evaluate import Judge, evaluate_run
+
+    config = tiny_config(epochs=1, family="conv_vae")
     train(config, tmp_path / "vae", verbose=0)
     result = evaluate_run(SavedRun.open(tmp_path / "vae"), sample_data, Judge(sample_classifier[1]), per_class=10)
     assert "conditional_accuracy" not in result and "conditional_accuracy" not in result["summary"]
@@ -58,3 +58,52 @@ def test_a_vanilla_vae_run_is_judged_by_what_the_classifier_reads(tmp_path, samp
     row = summary_row("vae", result)
     assert row["cond. acc."] == "–" and row["variant"] == "vae"
     assert "conditional accuracy" not in markdown(result)
+
+
+def test_the_cli_gives_the_library_numbers_and_a_seed_gives_the_same_numbers(tiny_run, sample_classifier, tmp_path):
+    from cvae_tf.core.runs import load_run_data
+    from cvae_tf.core.saving import SavedRun
+    from cvae_tf.families.mnist.evaluate import evaluate_run, load_judge
+
+    run_dir, _ = tiny_run
+    folder, _ = sample_classifier
+    for name in ("first", "second"):
+        arguments = ["evaluate", str(run_dir), "--classifier", str(folder), "--per-class", "10", "--seed", "3"]
+        assert main([*arguments, "--output", str(tmp_path / name)]) == 0
+    by_cli = json.loads((tmp_path / "first" / "evaluation.json").read_text())
+    again = json.loads((tmp_path / "second" / "evaluation.json").read_text())
+    assert again["summary"] == pytest.approx(by_cli["summary"], rel=1e-6)
+
+    run = SavedRun.open(run_dir)
+    by_library = evaluate_run(run, load_run_data(run), load_judge(folder), per_class=10, seed=3)
+    assert by_library["summary"] == pytest.approx(by_cli["summary"], rel=1e-6)
+    assert set(json.loads(json.dumps(by_library))) == set(by_cli)
+    other_seed = evaluate_run(SavedRun.open(run_dir), load_run_data(run), load_judge(folder), per_class=10, seed=4)
+    assert other_seed["summary"]["frechet"] != pytest.approx(by_cli["summary"]["frechet"], rel=1e-6)
+
+
+def test_a_missing_judge_is_an_error_that_names_the_command(tiny_run, tmp_path, capsys):
+    run_dir, _ = tiny_run
+    assert main(["evaluate", str(run_dir), "--classifier", str(tmp_path / "none")]) == 2
+    error = capsys.readouterr().err
+    assert "no classify_nums run" in error and "cvae-tf train classify_nums" in error
+    assert not (tmp_path / "none").exists()  # evaluation trains nothing
+
+
+def test_a_vanilla_vae_on_an_image_folder_is_not_scored_as_faces(tmp_path, capsys):
+    from conftest import tiny_config
+
+    from cvae_tf.core.runs import train
+
+    folder = tmp_path / "pictures" / "any"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for index in range(40):
+        Image.fromarray(rng.integers(0, 255, (28, 28), dtype=np.uint8)).save(folder / f"{index}.png")
+    config = tiny_config(epochs=1, family="conv_vae")
+    config.data.format, config.data.source = "images", str(tmp_path / "pictures")
+    config.training.batch_size = 8
+    train(config, tmp_path / "vae", verbose=0)
+    assert main(["evaluate", str(tmp_path / "vae")]) == 2
+    error = capsys.readouterr().err
+    assert "no judge scores runs trained on data.format 'images'" in error and "celeba" in error

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvae_tf.data.faces import FaceData, FaceSplit
-from cvae_tf.models import face_conditions as fc
+from cvae_tf.families.faces import condition_models as fc
+from cvae_tf.families.faces.data import FaceData, FaceSplit
 
 SIZE = (24, 24)
 WIDTHS = (8, 16)
@@ -33,8 +33,8 @@ def synthetic_split(n: int, seed: int) -> FaceSplit:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """The four trained by the runner (the face_conditions family) on the synthetic faces."""
-    from cvae_tf.config import RunConfig
-    from cvae_tf.runs import train
+    from cvae_tf.core.config import RunConfig
+    from cvae_tf.core.runs import train
 
     data = FaceData(synthetic_split(256, 0), synthetic_split(32, 1), synthetic_split(64, 2), "synthetic", SIZE)
     config = RunConfig.for_family("face_conditions")

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from cvae_tf.cli import main
-from cvae_tf.saving import SavedRun
+from cvae_tf.core.saving import SavedRun
 
 
 def test_the_four_condition_models_train_together_and_reload_under_their_names(face_runs):

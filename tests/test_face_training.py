@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvae_tf.config import RunConfig
-from cvae_tf.runs import train
-from cvae_tf.saving import SavedRun
+from cvae_tf.core.config import RunConfig
+from cvae_tf.core.runs import train
+from cvae_tf.core.saving import SavedRun
 
 
 def test_the_control_term_trains_on_judged_samples_and_leaves_the_judges_frozen(face_runs, tmp_path):
@@ -29,8 +29,8 @@ def test_the_control_term_trains_on_judged_samples_and_leaves_the_judges_frozen(
 
 
 def test_the_control_term_is_on_by_default_and_off_at_weight_zero(face_runs):
-    from cvae_tf.families import get_family
-    from cvae_tf.training import JudgedVAETrainer
+    from cvae_tf.core.registry import get_family
+    from cvae_tf.families.vae.trainer import JudgedVAETrainer
 
     assert (pd.read_csv(face_runs / "faces" / "training_log.csv")["control"] > 0).all()
     run = SavedRun.open(face_runs / "faces")
@@ -41,7 +41,7 @@ def test_the_control_term_is_on_by_default_and_off_at_weight_zero(face_runs):
 
 
 def test_the_control_term_judges_only_the_fields_it_is_told(face_runs):
-    from cvae_tf.families import get_family
+    from cvae_tf.core.registry import get_family
 
     run = SavedRun.open(face_runs / "faces")
     config = RunConfig.from_dict(run.manifest["config"])
@@ -62,7 +62,7 @@ def test_the_control_term_judges_only_the_fields_it_is_told(face_runs):
 
 @pytest.mark.parametrize("weight", [0.0, 1.0])
 def test_the_kl_weight_scales_the_objective(face_runs, weight):
-    from cvae_tf.families import get_family
+    from cvae_tf.core.registry import get_family
 
     run = SavedRun.open(face_runs / "faces")
     config = RunConfig.from_dict(run.manifest["config"])
@@ -75,7 +75,7 @@ def test_the_kl_weight_scales_the_objective(face_runs, weight):
 
 
 def test_the_face_cvae_counts_no_sharpness_term_by_default_but_still_logs_one(face_runs):
-    from cvae_tf.families import get_family
+    from cvae_tf.core.registry import get_family
 
     run = SavedRun.open(face_runs / "faces")
     config = RunConfig.from_dict(run.manifest["config"])

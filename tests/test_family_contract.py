@@ -18,12 +18,12 @@ from matplotlib.colors import hsv_to_rgb, rgb_to_hsv
 from PIL import Image
 
 from cvae_tf.cli import main
-from cvae_tf.conditions import Condition, ConditionField, register_condition
-from cvae_tf.config import DataConfig
-from cvae_tf.data import register_format
-from cvae_tf.families import register_family
-from cvae_tf.families.conv_vae import ConvVAE
-from cvae_tf.saving import SavedRun
+from cvae_tf.core.conditions import Condition, ConditionField, register_condition
+from cvae_tf.core.config import DataConfig
+from cvae_tf.core.data import register_format
+from cvae_tf.core.family import register_family
+from cvae_tf.core.saving import SavedRun
+from cvae_tf.families.vae.family import ConvVAE
 from cvae_tf.serve.server import running_server
 
 SIZE = 16

@@ -3,8 +3,8 @@ import pytest
 from PIL import Image
 
 from cvae_tf.cli import main
-from cvae_tf.generate import generate, thickness_sweep
-from cvae_tf.saving import SavedRun
+from cvae_tf.core.saving import SavedRun
+from cvae_tf.families.mnist.generate import generate, thickness_sweep
 
 
 def test_generate_is_reproducible_and_checks_z(tiny_run):

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 from skimage import data as skimage_data
-
-from cvae_tf.data import faces
-from cvae_tf.data.landmarks import GAP_CLOSED, GAP_OPEN, NOSE, eye_openness, face_landmarks, lid_gaps
-from cvae_tf.errors import DataError
 from test_data_faces import make_celeba
+
+from cvae_tf.core.errors import DataError
+from cvae_tf.families.faces import data as faces
+from cvae_tf.families.faces.landmarks import GAP_CLOSED, GAP_OPEN, NOSE, eye_openness, face_landmarks, lid_gaps
 
 EYE_BOXES = [(191, 94, 217, 109), (234, 97, 260, 112)]  # (left, top, right, bottom) around her eyes
 
@@ -67,7 +67,7 @@ def test_the_measures_are_cached(photos, tmp_path, monkeypatch):
     def fail(*args):
         raise AssertionError("measured again despite the cache")
 
-    monkeypatch.setattr("cvae_tf.data.landmarks.face_landmarks", fail)
+    monkeypatch.setattr("cvae_tf.families.faces.landmarks.face_landmarks", fail)
     np.testing.assert_array_equal(faces.read_eye_openness(files, cache=tmp_path), first)
     assert first[0] > 0.5 and np.isnan(first[1])
 

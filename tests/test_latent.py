@@ -6,18 +6,17 @@ import re
 import keras
 import numpy as np
 import pytest
+from conftest import tiny_config
 from PIL import Image
 
-from cvae_tf import latent
 from cvae_tf.cli import main
-from cvae_tf.conditions import NUM_CLASSES
-from cvae_tf.data import load_mnist
-from cvae_tf.errors import DataError
-from cvae_tf.latent import LatentModel
-from cvae_tf.models.layers import Sampling
-from cvae_tf.saving import SavedRun, write_run
-
-from conftest import tiny_config
+from cvae_tf.core.errors import DataError
+from cvae_tf.core.layers import Sampling
+from cvae_tf.core.saving import SavedRun, write_run
+from cvae_tf.families.mnist import latent
+from cvae_tf.families.mnist.condition import NUM_CLASSES
+from cvae_tf.families.mnist.data import load_mnist
+from cvae_tf.families.mnist.latent import LatentModel
 
 # --- interpolation ---------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 import numpy as np
 
-from cvae_tf.data import make_dataset
-from cvae_tf.losses import grey_loss, kl_divergence, mse_sum
+from cvae_tf.core.data import make_dataset
+from cvae_tf.core.losses import grey_loss, kl_divergence, mse_sum
 
 
 def test_mse_is_summed_over_pixels_per_image():

@@ -2,9 +2,9 @@ import keras
 import numpy as np
 import pytest
 
-from cvae_tf.config import RunConfig
-from cvae_tf.families import get_family
-from cvae_tf.models import Sampling
+from cvae_tf.core.config import RunConfig
+from cvae_tf.core.layers import Sampling
+from cvae_tf.core.registry import get_family
 
 
 def build_models(family="mnist_cvae", image_shape=(28, 28, 1), **model):

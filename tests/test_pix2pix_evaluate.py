@@ -7,11 +7,11 @@ import shutil
 import numpy as np
 import pytest
 from PIL import Image
-
-from cvae_tf.data.pairs import pair_dataset, sketch_variants
-from cvae_tf.evaluate_pix2pix import frechet_distance, picture_metrics, projection_features
-from cvae_tf.runs import train
 from test_pix2pix_family import tiny_config, write_pairs
+
+from cvae_tf.core.runs import train
+from cvae_tf.families.pix2pix.evaluate import frechet_distance, picture_metrics, projection_features
+from cvae_tf.families.pix2pix.pairs import pair_dataset, sketch_variants
 
 
 @pytest.fixture(scope="module")

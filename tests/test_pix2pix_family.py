@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cvae_tf.config import RunConfig
-from cvae_tf.runs import train
-from cvae_tf.saving import SavedRun
+from cvae_tf.core.config import RunConfig
+from cvae_tf.core.runs import train
+from cvae_tf.core.saving import SavedRun
 from cvae_tf.serve.server import running_server
 
 

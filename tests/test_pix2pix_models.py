@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cvae_tf.models.pix2pix import InstanceNormalization, ReflectionPadding2D, build_discriminator, build_generator
+from cvae_tf.core.layers import InstanceNormalization, ReflectionPadding2D
+from cvae_tf.families.pix2pix.models import build_discriminator, build_generator
 
 
 def test_generator_has_the_spec_parameter_count():

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cvae_tf.gan import Pix2PixTrainer, SampleGrid, l1, lsgan_d_loss, lsgan_g_loss
-from cvae_tf.models.pix2pix import build_discriminator, build_generator
+from cvae_tf.families.pix2pix.models import build_discriminator, build_generator
+from cvae_tf.families.pix2pix.trainer import Pix2PixTrainer, SampleGrid, l1, lsgan_d_loss, lsgan_g_loss
 
 
 def make_trainer(**kwargs):

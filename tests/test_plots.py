@@ -1,4 +1,4 @@
-"""The figures of ``cvae_tf.plots`` on small arrays: their axes, images, titles and labels, the
+"""The figures of ``cvae_tf.core.plots`` on small arrays: their axes, images, titles and labels, the
 saved files (size for the dpi, atomic writes), and colour images drawn in colour."""
 
 import matplotlib
@@ -11,7 +11,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from cvae_tf import plots  # noqa: E402
+from cvae_tf.core import plots  # noqa: E402
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cvae_tf.conditions import condition_vectors
-from cvae_tf.errors import RunError
-from cvae_tf.saving import SavedRun, atomic_folder
+from cvae_tf.core.errors import RunError
+from cvae_tf.core.saving import SavedRun, atomic_folder
+from cvae_tf.families.mnist.condition import condition_vectors
 
 NAMES = ("cvae_encoder_model", "cvae_decoder_model", "cvae_model")
 

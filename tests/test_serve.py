@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 
 from cvae_tf.cli import build_parser
-from cvae_tf.data.mnist import load_mnist_sample
-from cvae_tf.errors import RunError
-from cvae_tf.models.layers import Sampling
-from cvae_tf.saving import write_run
+from cvae_tf.core.errors import RunError
+from cvae_tf.core.layers import Sampling
+from cvae_tf.core.saving import write_run
+from cvae_tf.families.mnist.data import load_mnist_sample
 from cvae_tf.serve.registry import load_models, run_folders
 from cvae_tf.serve.server import running_server
 

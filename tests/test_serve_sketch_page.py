@@ -2,10 +2,10 @@
 #sketch are sent to POST /translate and the picture comes back into #digit-image (a tiny pix2pix run)."""
 
 import pytest
-
-from cvae_tf.runs import train
-from cvae_tf.serve.browser import chromium_paths, open_page
 from test_pix2pix_family import tiny_config, write_pairs
+
+from cvae_tf.core.runs import train
+from cvae_tf.serve.browser import chromium_paths, open_page
 
 pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extra: pip install -e '.[dev]'")
 from selenium.webdriver.common.by import By  # noqa: E402

@@ -3,12 +3,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
-
 from conftest import tiny_config
-from cvae_tf.data import make_dataset
-from cvae_tf.errors import RunError
-from cvae_tf.runs import build_trainer, train, work_dir
-from cvae_tf.saving import SavedRun
+
+from cvae_tf.core.data import make_dataset
+from cvae_tf.core.errors import RunError
+from cvae_tf.core.runs import build_trainer, train, work_dir
+from cvae_tf.core.saving import SavedRun
 
 
 def test_loss_falls_and_the_grey_switch_turns_on_in_epoch_two(tiny_run):
@@ -71,7 +71,7 @@ def test_a_nan_loss_stops_with_a_clear_error(digits):
     images, labels = digits
     batches = make_dataset(images.astype("float32") / 255, np.eye(11, dtype="float32")[labels], batch_size=8)
     poisoned = batches.map(lambda b: {**b, "image": b["image"] * np.float32("nan")})
-    from cvae_tf.training import StopOnNaN
+    from cvae_tf.core.training import StopOnNaN
 
     _, trainer = build_trainer(tiny_config())
     with pytest.raises(FloatingPointError, match="loss became nan at epoch 1, batch 1"):
@@ -107,7 +107,7 @@ def test_mirrored_strategy_on_two_devices_matches_one_device(digits):
 
 
 def test_trained_run_reloads_with_its_fitted_condition_and_draws_alike(tiny_run, sample_data):
-    from cvae_tf.conditions import WhiteRatioCondition, condition_vectors
+    from cvae_tf.families.mnist.condition import WhiteRatioCondition, condition_vectors
 
     output, _ = tiny_run
     run = SavedRun.open(output)
@@ -122,7 +122,7 @@ def test_trained_run_reloads_with_its_fitted_condition_and_draws_alike(tiny_run,
 
 
 def test_the_cli_and_the_server_guess_the_same_class_for_100_test_digits(tiny_run, sample_data):
-    from cvae_tf.latent import LatentModel, guess_digits
+    from cvae_tf.families.mnist.latent import LatentModel, guess_digits
     from cvae_tf.serve.registry import served
 
     run = SavedRun.open(tiny_run[0])
@@ -135,10 +135,9 @@ def test_the_cli_and_the_server_guess_the_same_class_for_100_test_digits(tiny_ru
 
 
 def test_the_vanilla_vae_trains_and_saves_with_the_same_machinery(tmp_path):
-    from cvae_tf.generate import write_test_output
+    from cvae_tf.families.mnist.generate import write_test_output
 
-    config = tiny_config(epochs=2)
-    config.model.family = "conv_vae"
+    config = tiny_config(epochs=2, family="conv_vae")
     train(config, tmp_path / "vae", verbose=0)
     run = SavedRun.open(tmp_path / "vae")
     assert run.manifest["models"] == {
@@ -162,8 +161,7 @@ def test_a_vae_trains_on_a_folder_of_colour_images(tmp_path):
     for index in range(40):
         pixels = (rng.random((20, 24, 3)) * 255).astype(np.uint8)
         Image.fromarray(pixels).save(faces / f"face_{index:02d}.png")
-    config = tiny_config(epochs=1)
-    config.model.family = "conv_vae"
+    config = tiny_config(epochs=1, family="conv_vae")
     config.data.format, config.data.source = "images", str(faces)
     config.data.image_size, config.data.channels = [16, 16], 3
     config.training.batch_size = 8

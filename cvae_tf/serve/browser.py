@@ -8,6 +8,8 @@ from __future__ import annotations
 import shutil
 from contextlib import contextmanager
 
+from cvae_tf.serve.server import running_server
+
 # No sandbox (CI runs as root) and no background networking: the machines have no network.
 CHROMIUM_FLAGS = [
     "--headless",
@@ -46,8 +48,6 @@ def headless_chromium(width: int = 1000, height: int = 720, user_data_dir=None):
 def open_page(models_dir, user_data_dir=None, **window):
     """The explorer page of ``cvae-tf serve models_dir`` in headless Chromium: yields the driver,
     then closes the browser and stops the server."""
-    from cvae_tf.serve.server import running_server
-
     with running_server(models_dir) as url:
         driver = headless_chromium(user_data_dir=user_data_dir, **window)
         try:

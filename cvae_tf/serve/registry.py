@@ -1,6 +1,6 @@
 """The served models: each run folder becomes one named, in-memory model built from its family.
 
-The family gives the run's inference object (``cvae_tf.inference``); this module wraps it for
+The family gives the run's inference object (``cvae_tf.core.inference``); this module wraps it for
 the routes: ``ServedGenerator`` for latent models (``/generate``, ``/reconstruct``) and
 ``ServedTranslator`` for image-to-image models (``/translate``). Each describes its inputs for
 ``GET /models`` (condition fields, latent size, image shape, an input image), and the request
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cvae_tf.errors import RunError
-from cvae_tf.inference import ImageTranslator, LatentGenerator
-from cvae_tf.saving import MANIFEST, SavedRun
+from cvae_tf.core.errors import RunError
+from cvae_tf.core.inference import ImageTranslator, LatentGenerator
+from cvae_tf.core.saving import MANIFEST, SavedRun
 
 log = logging.getLogger("cvae_tf.serve")
 

@@ -1,0 +1,51 @@
+"""The digit C-VAE family (``mnist_cvae``, alias ``mnist``): the generic VAE conditioned on a digit
+and its per-digit normalised white ratio (``WhiteRatioCondition``).
+
+It also makes digits the judged data of any VAE: runs trained on ``data.format = mnist`` are
+scored by the digit classifier ``classify_nums`` (``evaluate``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cvae_tf.families.mnist import evaluate as digits
+from cvae_tf.families.mnist import generate, latent
+from cvae_tf.families.mnist.condition import CONDITION_SIZE, WhiteRatioCondition
+from cvae_tf.families.vae.family import ConvVAE, register_family, register_judge
+
+
+class MnistCVAE(ConvVAE):
+    """The digit C-VAE: condition = one-hot digit + per-digit normalised white ratio."""
+
+    name = "mnist_cvae"
+    aliases = ("mnist",)
+    renamed_from = ()
+    description = "MNIST C-VAE: a digit and its stroke thickness"
+    prefix = "cvae"
+    condition_size = CONDITION_SIZE
+    commands = (latent.add_parser,)
+
+    def fit_condition(self, config, data):
+        return WhiteRatioCondition.fit(data.train.images, data.train.labels)
+
+    def sample_request(self, n, seed=0, per_class=100, values=None):
+        """The digits 0-9, ``per_class`` of each in a row (or ``n`` in turn), at the requested white."""
+        values = dict(values or {})
+        digits = np.arange(n) % 10 if n else np.repeat(np.arange(10), per_class)
+        white = np.broadcast_to(np.asarray(values.pop("white", 0.0), np.float32), digits.shape).copy()
+        if values:
+            raise ValueError(f"unknown condition field(s) {sorted(values)}; this model takes ['digit', 'white']")
+        return len(digits), {"digit": digits, "white": white}
+
+    def sample_arrays(self, values):
+        return {"labels": np.asarray(values["digit"], np.int64), "white": np.asarray(values["white"], np.float32)}
+
+    def write_test_output(self, run, path, seed=0, values=None, per_class=8):
+        """``test_output.png``: a labelled row per digit, and the thickness sweep beside it."""
+        white = (values or {}).get("white", 0.0)
+        return generate.write_test_output(run, path, per_class=per_class, white=white, seed=seed)
+
+
+register_family(MnistCVAE())
+register_judge("mnist", digits.evaluate_digits, digits.add_arguments)

@@ -1,0 +1,1 @@
+"""pix2pix: A|B pairs, edge maps, the ResNet generator and PatchGAN, their trainer and evaluation."""

@@ -1,0 +1,180 @@
+"""pix2pix: sketch → picture with a ResNet-9 generator against a 70×70 PatchGAN (LSGAN + λ·L1).
+
+Two models, two optimizers, no latent: the trainer (``cvae_tf.families.pix2pix.trainer.Pix2PixTrainer``) alternates a
+D step and a G step. The data are A|B pair files (``cvae_tf.families.pix2pix.pairs``); with ``data.edges``
+set, the inputs are edge maps drawn from the target photos (HED or Canny, cached) instead of
+the pair's other half. Inputs follow the sketch convention: dark strokes on white.
+``data.sketch_augment`` swaps training inputs for ``edges.sketchify``'d versions with that
+probability (edge maps are cleaner than what people draw).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+import cvae_tf.families.pix2pix.models  # noqa: F401  registers ReflectionPadding2D etc. before a fresh process loads
+from cvae_tf.core.config import DataConfig, ModelSection, TrainingSection, choice
+from cvae_tf.core.data.sources import register_format
+from cvae_tf.core.family import Family, Prepared, register_family
+from cvae_tf.core.inference import ImageTranslator
+from cvae_tf.core.saving import SavedRun
+from cvae_tf.core.training import learning_rate
+from cvae_tf.families.pix2pix.edges import cached_edge_map
+from cvae_tf.families.pix2pix.evaluate import evaluate_pix2pix, write_report
+from cvae_tf.families.pix2pix.models import build_discriminator, build_generator
+from cvae_tf.families.pix2pix.pairs import edges_to_sketch, list_pairs, load_pairs, pair_dataset, sketch_variants
+from cvae_tf.families.pix2pix.trainer import Pix2PixTrainer
+
+
+@dataclass
+class PairsDataConfig(DataConfig):
+    format: str = "pairs"
+    source: str = "facades"  # a folder of A|B pair files, or one with train/ (val/, test/) subfolders
+    image_size: list = field(default_factory=lambda: [256, 256])
+    channels: int = 1
+    input_side: str = choice("right", ("left", "right"))  # which half of a pair file is the input
+    edges: str = choice("none", ("none", "canny", "hed"))  # inputs: the other half, or edges of the photo
+    edge_cache: str = "~/.cache/cvae_tf/edges"
+    sketch_augment: float = 0.0  # training: probability that an input is swapped for a sketchify'd version
+    sketch_variants: int = 2  # sketchify'd versions made per training input (seeded) when sketch_augment > 0
+
+
+@dataclass
+class Pix2PixModelConfig(ModelSection):
+    family: str = "pix2pix"
+    base_filters: int = 64  # 64 with 9 blocks: the original's 11,377,155-parameter generator
+    residual_blocks: int = 9
+    discriminator_filters: int = 64
+
+
+@dataclass
+class Pix2PixTrainingConfig(TrainingSection):
+    epochs: int = 200
+    batch_size: int = 1
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    lambda_l1: float = 10.0
+    l1_only: bool = False  # the baseline: no adversarial term, D never trained
+
+
+@dataclass
+class PairSplit:
+    inputs: np.ndarray  # uint8 (N, H, W, 3) or (N, H, W)
+    targets: np.ndarray  # uint8 (N, H, W, 3)
+
+    def __len__(self):
+        return len(self.targets)
+
+
+@dataclass
+class PairData:
+    train: PairSplit
+    val: PairSplit
+    test: PairSplit
+    source: str
+
+
+@register_format("pairs")
+def load_pair_folder(data: PairsDataConfig, seed: int = 0) -> PairData:
+    """train/ (and val/ or test/) subfolders of pair files, or one folder split by the fractions."""
+    root = Path(data.source)
+    if not root.exists():
+        raise FileNotFoundError(f"{root}: no such folder of A|B pair images")
+
+    def split(folder):
+        if not folder.is_dir():
+            return None
+        inputs, targets = load_pairs(folder, data.input_side)
+        if data.edges != "none":
+            inputs = _edge_sketches(list_pairs(folder), targets, data.edges, data.edge_cache)
+        return PairSplit(inputs, targets)
+
+    train = split(root / "train")
+    if train is None:
+        whole = split(root)
+        order = np.random.default_rng(seed).permutation(len(whole))
+        n_val, n_test = (max(1, round(len(whole) * f)) for f in (data.val_fraction, data.test_fraction))
+        parts = np.split(order, [n_val, n_val + n_test])
+        val, test, train = (PairSplit(whole.inputs[p], whole.targets[p]) for p in parts)
+        return PairData(train, val, test, str(root))
+    test = split(root / "test") or split(root / "val")
+    val = split(root / "val") or test
+    return PairData(train, val, test, str(root))
+
+
+def _edge_sketches(paths, photos, method, cache):
+    """Edge maps of the photos as uint8 sketches (dark on white), each computed once and cached."""
+    cache_dir = Path(cache).expanduser() / hashlib.sha1(str(Path(paths[0]).parent.resolve()).encode()).hexdigest()[:8]
+    return np.stack([edges_to_sketch(cached_edge_map(p, photo, method, cache_dir)) for p, photo in zip(paths, photos)])
+
+
+class Pix2Pix(Family):
+    name = "pix2pix"
+    data_config = PairsDataConfig
+    model_config = Pix2PixModelConfig
+    training_config = Pix2PixTrainingConfig
+    monitor = "val_g_l1"  # the adversarial terms of two moving players do not compare across epochs
+    description = "pix2pix: sketch → picture (ResNet-9 generator, 70x70 PatchGAN)"
+
+    def prepare(self, config, data) -> Prepared:
+        size, training, augment = config.data.image_size[0], config.training, config.data.sketch_augment
+        alternates = None
+        if augment > 0:  # hand-drawn-looking inputs narrow the gap between edge maps and real sketches
+
+            alternates = sketch_variants(data.train.inputs, config.data.sketch_variants, training.seed)
+        train = pair_dataset(
+            data.train.inputs, data.train.targets, training.batch_size, size, True, training.seed, alternates, augment
+        )
+        val = pair_dataset(data.val.inputs, data.val.targets, training.batch_size, size, False)
+        return Prepared(train, val)
+
+    def build_models(self, config) -> dict:
+        model = config.model
+        return {
+            "generator": build_generator(config.data.channels, model.base_filters, model.residual_blocks),
+            "discriminator": build_discriminator(3, config.data.channels, model.discriminator_filters),
+        }
+
+    def build_trainer(self, config, models, steps_per_epoch=None):
+        return pix2pix_trainer(models["generator"], models["discriminator"], config.training, steps_per_epoch)
+
+    def inference(self, run):
+        return ImageTranslator(run.model("generator"))
+
+    def add_evaluate_arguments(self, parser):
+        parser.add_argument(
+            "--baseline",
+            type=Path,
+            action="append",
+            default=[],
+            help="pix2pix: another run to score beside it, e.g. the L1-only one (repeatable)",
+        )
+        parser.add_argument("--samples", type=int, default=6, help="pix2pix: test pairs in evaluation.png (default 6)")
+
+    def evaluate(self, run, data, options):
+        """L1 / PSNR / SSIM / Fréchet on the test split, edge and sketch-like inputs, with the baselines."""
+        import json
+
+        baselines = [SavedRun.open(path) for path in options.baseline]
+        result = evaluate_pix2pix(run, baselines, data, seed=options.seed, samples=options.samples)
+        return write_report(result, options.output or run.path), json.dumps(result["summary"])
+
+
+def pix2pix_trainer(generator, discriminator, training: Pix2PixTrainingConfig, steps_per_epoch=None):
+    """The compiled ``Pix2PixTrainer`` of ``generator`` against ``discriminator``: two Adams."""
+    trainer = Pix2PixTrainer(generator, discriminator, training.lambda_l1, training.l1_only)
+    g_rate, d_rate = (learning_rate(training, steps_per_epoch) for _ in range(2))
+    trainer.compile(
+        g_optimizer=keras.optimizers.Adam(g_rate, beta_1=training.beta_1),
+        d_optimizer=keras.optimizers.Adam(d_rate, beta_1=training.beta_1),
+        jit_compile=training.jit_compile,
+    )
+    return trainer
+
+
+register_family(Pix2Pix())

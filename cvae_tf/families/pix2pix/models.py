@@ -1,0 +1,110 @@
+"""pix2pix (sketch → picture): CycleGAN's ResNet generator and the 70×70 PatchGAN discriminator.
+
+Both are functional models with dict inputs, so they save as ``.keras`` (reloading with
+``safe_mode=True``: the two custom layers are registered, there is no Lambda) and export as a
+SavedModel whose serving signature takes ``sketch`` of any height and width.
+
+Conventions: ``sketch`` is (H, W, 1) in [0, 1], dark strokes on white paper (see
+``cvae_tf.families.pix2pix.pairs``); pictures are (H, W, 3) in [−1, 1]. H and W must be multiples of 4 for
+the generator's output to have the input's size (two stride-2 down- and up-samplings).
+"""
+
+import keras
+from keras import layers
+
+from cvae_tf.core.layers import InstanceNormalization, ReflectionPadding2D
+
+INIT = keras.initializers.RandomNormal(stddev=0.02)  # the pix2pix / CycleGAN weight init
+
+
+def _conv_norm_relu(x, filters, kernel, strides, name, reflect=0):
+    """Conv (no bias: the norm's offset replaces it) → instance norm → ReLU."""
+    if reflect:
+        x = ReflectionPadding2D(reflect, name=f"{name}_pad")(x)
+    padding = "valid" if reflect else "same"
+    x = layers.Conv2D(filters, kernel, strides, padding=padding, use_bias=False, kernel_initializer=INIT, name=name)(x)
+    x = InstanceNormalization(name=f"{name}_norm")(x)
+    return layers.ReLU(name=f"{name}_relu")(x)
+
+
+def _residual_block(x, filters, name):
+    """R256: two reflection-padded 3×3 convs with instance norm, added to the input (no ReLU after the sum)."""
+    y = _conv_norm_relu(x, filters, 3, 1, f"{name}_a", reflect=1)
+    y = ReflectionPadding2D(1, name=f"{name}_b_pad")(y)
+    y = layers.Conv2D(filters, 3, padding="valid", use_bias=False, kernel_initializer=INIT, name=f"{name}_b")(y)
+    y = InstanceNormalization(name=f"{name}_b_norm")(y)
+    return layers.Add(name=f"{name}_add")([x, y])
+
+
+def _upsample(x, filters, name):
+    """u-k: a 3×3 transposed conv, stride 2 (doubles H and W) → instance norm → ReLU."""
+    x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name)(
+        x
+    )
+    x = InstanceNormalization(name=f"{name}_norm")(x)
+    return layers.ReLU(name=f"{name}_relu")(x)
+
+
+def build_generator(
+    input_channels=1,
+    base_filters=64,
+    residual_blocks=9,
+    name="pix2pix_generator",
+):
+    """CycleGAN's ResNet generator: c7s1-64, d128, d256, 9×R256, u128, u64, c7s1-3 with tanh.
+
+    Every conv that is followed by instance norm has no bias; the last conv keeps its bias.
+    For one input channel and 64 base filters that gives 11,377,155 parameters, the original's count.
+    """
+    sketch = keras.Input((None, None, input_channels), name="sketch")
+    f = base_filters
+    x = _conv_norm_relu(sketch, f, 7, 1, "c7s1", reflect=3)
+    x = _conv_norm_relu(x, 2 * f, 3, 2, "d1")
+    x = _conv_norm_relu(x, 4 * f, 3, 2, "d2")
+    for index in range(residual_blocks):
+        x = _residual_block(x, 4 * f, f"res{index + 1}")
+    x = _upsample(x, 2 * f, "u1")
+    x = _upsample(x, f, "u2")
+    x = ReflectionPadding2D(3, name="out_pad")(x)
+    x = layers.Conv2D(3, 7, padding="valid", kernel_initializer=INIT, name="out_conv")(x)
+    image = layers.Activation("tanh", dtype="float32", name="image")(x)
+    return keras.Model({"sketch": sketch}, image, name=name)
+
+
+def _patch_conv(x, filters, strides, name, norm):
+    """C-k: 4×4 conv (padding 1, as the original) → [instance norm] → LeakyReLU 0.2."""
+    x = layers.ZeroPadding2D(1, name=f"{name}_pad")(x)
+    x = layers.Conv2D(filters, 4, strides, padding="valid", use_bias=not norm, kernel_initializer=INIT, name=name)(x)
+    if norm:
+        x = InstanceNormalization(name=f"{name}_norm")(x)
+    return layers.LeakyReLU(0.2, name=f"{name}_lrelu")(x)
+
+
+def build_discriminator(image_channels=3, condition_channels=1, base_filters=64, name="pix2pix_discriminator"):
+    """70×70 PatchGAN on [image, sketch]: C64-C128-C256-C512, then a 1-channel map of real/fake scores.
+
+    Each output value judges one 70×70 patch (a 256×256 input gives 30×30 scores). The scores
+    are raw (no sigmoid): LSGAN compares them with 1 and 0 directly.
+
+    Parameters: 2,766,657 (not the original's 2,765,633). The project applies one rule to
+    every layer of both networks: a conv followed by instance norm has no bias, every instance
+    norm has a scale and an offset, the first (unnormalised) and last convs keep their bias.
+    The original had 1,024 values fewer, the scale and offset of one 512-channel norm; matching
+    it would need one norm layer special-cased for no measurable gain (0.04% of the weights),
+    and the single rule keeps the generator's and discriminator's counts both derivable.
+
+    The sketch in [0, 1] is mapped to [−1, 1] (parameter-free) so both inputs share a range.
+    """
+    image = keras.Input((None, None, image_channels), name="image")
+    sketch = keras.Input((None, None, condition_channels), name="sketch")
+    condition = layers.Rescaling(2.0, offset=-1.0, name="sketch_to_pm1")(sketch)
+    x = layers.Concatenate(name="image_and_sketch")([image, condition])
+    f = base_filters
+    x = _patch_conv(x, f, 2, "c1", norm=False)
+    x = _patch_conv(x, 2 * f, 2, "c2", norm=True)
+    x = _patch_conv(x, 4 * f, 2, "c3", norm=True)
+    x = _patch_conv(x, 8 * f, 1, "c4", norm=True)
+    x = layers.ZeroPadding2D(1, name="out_pad")(x)
+    x = layers.Conv2D(1, 4, padding="valid", kernel_initializer=INIT, name="out_conv")(x)
+    scores = layers.Activation("linear", dtype="float32", name="scores")(x)
+    return keras.Model({"image": image, "sketch": sketch}, scores, name=name)

@@ -1,0 +1,1 @@
+"""The generic convolutional VAE: its models, its trainers and the conv_vae family."""
