@@ -13,6 +13,7 @@ from cvae_tf.core.errors import DataError, RunError
 from cvae_tf.core.registry import FAMILIES, family_names, get_family
 from cvae_tf.core.runs import load_run_data, train
 from cvae_tf.core.saving import SavedRun, atomic_file, save_samples
+from cvae_tf.export import export_format, export_web
 from cvae_tf.serve.images import read_image
 from cvae_tf.serve.server import serve
 
@@ -161,6 +162,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-body-mb", type=float, default=2.0, help="largest request body in MiB; larger is a 413 (default 2)"
     )
     serve.set_defaults(handler=run_serve)
+
+    export = commands.add_parser(
+        "export", help="write a run for clients without this library: a static web page, ONNX, TFLite or SavedModel"
+    )
+    export.add_argument("run", type=Path, help="a run folder (for --web also a folder of runs: one page for all)")
+    target = export.add_mutually_exclusive_group(required=True)
+    target.add_argument("--web", type=Path, metavar="DIR", help="a static page that draws in the visitor's browser")
+    target.add_argument(
+        "--format",
+        nargs=2,
+        metavar=("FORMAT", "DIR"),
+        help="the model file for other runtimes: FORMAT onnx, tflite or savedmodel, written into DIR",
+    )
+    export.add_argument("--force", action="store_true", help="replace an existing output folder")
+    export.set_defaults(handler=run_export)
     return parser
 
 
@@ -268,6 +284,13 @@ def run_translate(args) -> None:
 
 def run_serve(args) -> None:
     serve(args.models, host=args.host, port=args.port, max_body=int(args.max_body_mb * 1024 * 1024))
+
+
+def run_export(args) -> None:
+    if args.web is not None:
+        print(export_web(args.run, args.web, overwrite=args.force))
+    else:
+        print(export_format(args.run, args.format[0], args.format[1], overwrite=args.force))
 
 
 def run_evaluate(args) -> None:
