@@ -162,3 +162,25 @@ def _logged_epochs(work) -> list[int]:
     if not path.exists() or path.stat().st_size == 0:
         return []
     return pd.read_csv(path)["epoch"].tolist()
+
+
+def test_workers_that_disagree_on_the_cluster_both_stop_naming_it(tmp_path):
+    first, second, third = (f"127.0.0.1:{port}" for port in free_ports(3))
+    command = [sys.executable, "-m", "cvae_tf.cli", "train", *DIGITS, "--output", str(tmp_path / "run"), "--quiet"]
+    lists = [f"{first},{second}", f"{first},{second},{third}"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    processes = [
+        subprocess.Popen([*command, "--workers", workers, "--worker-index", str(index)], env=env, text=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for index, workers in enumerate(lists)
+    ]  # fmt: skip
+    try:
+        errors = [process.communicate(timeout=LIMIT)[1] for process in processes]
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+    assert [process.returncode for process in processes] == [2, 2]
+    assert f"its cluster has 2 workers ({lists[0]})" in errors[0] and "differ in length (2 and 3)" in errors[0]
+    assert f"its cluster has 3 workers ({lists[1]})" in errors[1] and "differ in length (2 and 3)" in errors[1]
+    assert not (tmp_path / "run").exists()

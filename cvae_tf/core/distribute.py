@@ -22,6 +22,7 @@ import atexit
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -139,7 +140,24 @@ def multi_worker_strategy(timeout: float = TIMEOUT) -> tf.distribute.MultiWorker
     )
     strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
     strategy.cluster = cluster
+    _meet(strategy)
     return strategy
+
+
+def _meet(strategy) -> None:
+    """Wait for every worker once (one collective), so a cluster the workers disagree on fails here, named."""
+    cluster = strategy.cluster
+    try:
+        _lost_contact_guard(strategy, _everywhere_sum(strategy, lambda: tf.constant(1.0)))
+    except tf.errors.InternalError as err:
+        size = re.search(r"joining a group with size\s*(\d+), but that group has size (\d+)", str(err.message))
+        if not size:
+            raise
+        raise RunError(
+            f"worker {cluster.index}: its cluster has {len(cluster.workers)} workers ({','.join(cluster.workers)}) "
+            f"and the workers' lists differ in length ({' and '.join(sorted(size.groups(), key=int))}); "
+            "give every worker the same --workers list (or TF_CONFIG cluster)"
+        ) from None
 
 
 def is_multi_worker(strategy) -> bool:
@@ -294,11 +312,22 @@ def _lost_contact_guard(strategy, work):
         return work()
     except _LOST as err:
         cluster = strategy.cluster
-        reason = str(err.message).strip().splitlines()[-1][:300]
+        reason = _reason(err)
         raise RunError(
             f"worker {cluster.index} ({cluster.address}) lost contact with the other workers: {reason}; "
             "the last completed epoch is in the chief's backup: rerun every worker with --resume"
         ) from None
+
+
+def _reason(err) -> str:
+    """The useful line of TensorFlow's message: which task stopped, or that a step waited too long."""
+    text = " ".join(line.strip() for line in str(err.message).splitlines() if line.strip())
+    stopped = re.search(r"tasks are unhealthy[^:]*:\s*(/job:\S+)", text)
+    if stopped:
+        return f"{stopped.group(1)} stopped answering"
+    if isinstance(err, tf.errors.DeadlineExceededError):
+        return "a step waited longer than the collective timeout (--collective-timeout) for the others"
+    return text[:300]
 
 
 class _Backup:
