@@ -33,10 +33,25 @@ def string_literals(code: str) -> list[str]:
     ]
 
 
-def test_every_notebook_has_the_same_install_cell():
-    cells = {path.name: install_cell(path) for path in NOTEBOOKS}
+EXTRAS_LINE = re.compile(r'^EXTRAS = "(.*?)".*$', re.MULTILINE)
+FAMILY_EXTRAS = {"faces": "faces", "pix2pix": "pix2pix"}  # a family package -> the extra its imports need
+
+
+def test_every_notebook_has_the_same_install_cell_but_for_its_extra():
+    cells = {path.name: EXTRAS_LINE.sub("EXTRAS = ...", install_cell(path)) for path in NOTEBOOKS}
     assert len(cells) >= 5
     assert len(set(cells.values())) == 1, "the install cells differ; keep one recipe"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_notebook_installs_the_extra_of_the_families_it_uses(path):
+    """The digit notebooks install no extra; a face or pix2pix notebook installs its family's extra,
+    known from the family packages the notebook (or the notebook its data comes from) imports."""
+    text = path.read_text()
+    used = {extra for package, extra in FAMILY_EXTRAS.items() if f"cvae_tf.families.{package}" in text}
+    declared = EXTRAS_LINE.search(install_cell(path)).group(1)
+    assert set(re.findall(r"\w+", declared)) >= used, (path.name, declared, used)
+    assert declared in ("", "[faces]", "[pix2pix]"), declared
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -79,7 +94,7 @@ def run_install_cell(monkeypatch, repo_url: str):
 
 def test_on_colab_the_cell_installs_from_repo_url(monkeypatch):
     magics, namespace = run_install_cell(monkeypatch, "https://github.com/someone/cvae_tf")
-    assert magics == [("pip", 'install -q "git+https://github.com/someone/cvae_tf"')]
+    assert magics == [("pip", 'install -q "cvae_tf @ git+https://github.com/someone/cvae_tf"')]
     assert namespace["ROOT"] == Path("/content")
 
 
@@ -87,3 +102,11 @@ def test_on_colab_without_repo_url_or_archive_the_cell_says_what_to_do(monkeypat
     monkeypatch.setattr(Path, "glob", lambda self, pattern: iter(()))
     with pytest.raises(RuntimeError, match="REPO_URL"):
         run_install_cell(monkeypatch, "")
+
+
+def test_on_colab_an_uploaded_archive_installs_with_the_notebook_s_extra(monkeypatch):
+    archive = Path("/content/cvae_tf.zip")
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: iter([archive] if pattern.endswith(".zip") else []))
+    monkeypatch.setattr(Path, "resolve", lambda self: self)
+    magics, _ = run_install_cell(monkeypatch, "")
+    assert magics == [("pip", 'install -q "cvae_tf @ file:///content/cvae_tf.zip"')]
