@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+
 from cvae_tf.core.config import DataConfig, ModelSection, RunConfig, TrainingSection
 from cvae_tf.core.data import load_data
 from cvae_tf.core.registry import ALIASES, FAMILIES, RENAMED, family_names, get_family
@@ -98,7 +100,7 @@ class Family:
 
     def sample_arrays(self, values: dict) -> dict:
         """The request's values as the arrays ``cvae-tf sample`` saves beside the images."""
-        return dict(values)
+        return {name: np.asarray(value) for name, value in values.items()}
 
     def write_test_output(self, run, path, seed: int = 0, values=None, per_class: int = 8) -> list:
         """Draw ``test_output.png`` (and any figure beside it) for a saved run; the files written."""

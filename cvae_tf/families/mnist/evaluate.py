@@ -33,7 +33,7 @@ from cvae_tf.families.mnist.generate import (
 CLASSIFIER = "classify_nums"
 SWEEP = np.linspace(-1.0, 1.0, 9, dtype=np.float32)
 
-# Issue 3's targets for the default model: (key in the summary, comparison, bound).
+# The default model's quality targets: (key in the summary, comparison, bound).
 TARGETS = {
     "conditional accuracy": ("conditional_accuracy", ">=", 0.995),
     "thickness correlation, worst digit": ("worst_correlation", ">=", 0.98),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, ClassVar
 
 import keras
+import numpy as np
 
 from cvae_tf.core.config import ModelSection, TrainingSection, nullable
 from cvae_tf.core.data import make_dataset
@@ -136,7 +137,7 @@ class ConvVAE(Family):
         return n or 10 * per_class, {}
 
     def sample_arrays(self, values):
-        return {}
+        return {name: np.asarray(value) for name, value in values.items()}
 
     def write_test_output(self, run, path, seed=0, values=None, per_class=8):
         """``test_output.png``: ten rows of ``per_class`` prior samples."""
