@@ -17,7 +17,6 @@ from pathlib import Path
 import keras
 import numpy as np
 
-import cvae_tf.families.pix2pix.models  # noqa: F401  registers ReflectionPadding2D etc. before a fresh process loads
 from cvae_tf.core.config import DataConfig, ModelSection, TrainingSection, choice
 from cvae_tf.core.data.sources import register_format
 from cvae_tf.core.family import Family, Prepared, register_family
