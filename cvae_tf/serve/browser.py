@@ -29,12 +29,15 @@ def chromium_paths() -> tuple[str | None, str | None]:
     return shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
 
 
-def headless_chromium(width: int = 1000, height: int = 720, user_data_dir=None):
-    """A selenium driver for Debian's chromium with the flags above."""
+def headless_chromium(width: int = 1000, height: int = 720, user_data_dir=None, log_network: bool = False):
+    """A selenium driver for Debian's chromium with the flags above; ``log_network`` keeps the DevTools
+    performance log (``driver.get_log("performance")``: every request the page makes)."""
     from selenium import webdriver
 
     browser, driver = chromium_paths()
     options = webdriver.ChromeOptions()
+    if log_network:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     options.binary_location = browser
     extra = [f"--window-size={width},{height}"]
     if user_data_dir is not None:
