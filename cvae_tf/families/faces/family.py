@@ -10,6 +10,7 @@ then trains the C-VAE on the models' predictions for every face; its run holds t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -147,7 +148,7 @@ class FaceCVAE(ConvVAE):
     model_config = FaceCVAEModelConfig
     training_config = FaceTrainingConfig
     description = "face C-VAE conditioned on the four attribute models' predictions"
-    retired = {  # the patch critic's settings: runs saved with it off still load
+    retired: ClassVar[dict] = {  # the patch critic's settings: runs saved with it off still load
         "training.adversarial_weight": 0.0,
         "training.critic_widths": [32, 64, 128],
         "training.critic_reconstructions": False,

@@ -8,9 +8,10 @@ what it was trained on: each data format's owner registers its judge here (``reg
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 import keras
 import numpy as np
