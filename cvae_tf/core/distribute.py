@@ -199,7 +199,7 @@ def fit_function(trainer, strategy, config):
     if config.training.batch_size % workers:
         raise RunError(
             f"training.batch_size = {config.training.batch_size} is the global batch; it must divide "
-            f"by the {workers} workers"
+            f"by the {workers} replicas (workers × devices each)"
         )
     _check_same_everywhere(strategy, config)
     return partial(fit, trainer, strategy)
@@ -358,7 +358,8 @@ class _Backup:
 
         def masked():  # one flat vector: one collective for the whole state
             flat = tf.concat([tf.reshape(tf.cast(v, tf.float64), [-1]) for v in values], axis=0)
-            return flat * (1.0 if self.chief else 0.0)
+            first = tf.distribute.get_replica_context().replica_id_in_sync_group == 0  # the chief's first device
+            return flat * tf.cast(first, tf.float64)
 
         summed = _everywhere_sum(self.strategy, masked)()
         sizes = [int(tf.size(v)) for v in values]
