@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import Interrupt
 
 from cvae_tf.families.pix2pix.models import build_discriminator, build_generator
 from cvae_tf.families.pix2pix.trainer import Pix2PixTrainer, SampleGrid, l1, lsgan_d_loss, lsgan_g_loss
@@ -77,38 +78,66 @@ def test_l1_only_never_touches_the_discriminator():
     assert history["g_gan"] == [0.0] and history["d_loss"] == [0.0]
 
 
-class Interrupt(keras.callbacks.Callback):
-    def on_train_batch_end(self, batch, logs=None):
-        if self.params and self._epoch == 1:
-            raise KeyboardInterrupt
+def state(trainer):
+    """Both networks' weights and both optimizers' variables (step counts, Adam's moments)."""
+    return {
+        "weights": [np.array(v) for v in trainer.weights],
+        "g_optimizer": [np.array(v) for v in trainer.g_optimizer.variables],
+        "d_optimizer": [np.array(v) for v in trainer.d_optimizer.variables],
+    }
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
+
+def assert_same_state(actual, expected, **tolerance):
+    for part in expected:
+        assert len(actual[part]) == len(expected[part]), part
+        for a, b in zip(actual[part], expected[part]):
+            np.testing.assert_allclose(a, b, err_msg=part, **tolerance)
+
+
+class KeepEpochEnd(keras.callbacks.Callback):
+    """The trainer's state at the end of each epoch, as the backup saves it."""
+
+    def __init__(self):
+        super().__init__()
+        self.ends = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.ends.append(state(self.model))
 
 
 def test_backup_and_restore_resumes_both_optimizers(tmp_path):
     backup = tmp_path / "backup"
-    trainer = make_trainer()
-    with pytest.raises(KeyboardInterrupt):
-        trainer.fit(batches(), epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup), Interrupt()])
-    after_epoch_1 = weights(trainer.generator)  # the backup holds epoch 1's end; the interrupted batch is lost
+    never_stopped = make_trainer()
+    never_stopped.fit(batches(), epochs=3, verbose=0)
 
+    trainer = make_trainer()
+    with pytest.raises(KeyboardInterrupt):  # in epoch 2 (index 1), after its first batch
+        trainer.fit(
+            batches(), epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup), Interrupt(1, 0)]
+        )
+    # The backup holds the end of epoch 1; the batch epoch 2 trained before the interrupt is lost.
     resumed = make_trainer()  # a fresh process: new networks, new optimizers
     history = resumed.fit(batches(), epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup)])
     assert len(history.history["g_loss"]) == 2  # epochs 2 and 3 only
     assert int(resumed.g_optimizer.iterations) == int(resumed.d_optimizer.iterations) == 3 * 2
-    assert not np.array_equal(after_epoch_1[0], weights(resumed.generator)[0])
+    assert_same_state(state(resumed), state(never_stopped), rtol=1e-5, atol=1e-7)
 
 
 def test_backup_restores_optimizer_moments(tmp_path):
+    """What the runner's ``BackupAndRestore`` saved at an epoch's end is what a fresh trainer starts from."""
+    backup, ends = tmp_path / "backup", KeepEpochEnd()
     trainer = make_trainer()
-    trainer.fit(batches(), epochs=1, verbose=0)
-    trainer.save_weights(tmp_path / "state.weights.h5")
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(
+            batches(), epochs=2, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup), ends, Interrupt(1, 0)]
+        )
+    assert len(ends.ends) == 1 and int(trainer.g_optimizer.iterations) == 3  # one batch past the backup
     fresh = make_trainer()
-    fresh.load_weights(tmp_path / "state.weights.h5")
-    for optimizer in ("g_optimizer", "d_optimizer"):
-        for a, b in zip(getattr(trainer, optimizer).variables, getattr(fresh, optimizer).variables):
-            np.testing.assert_array_equal(np.array(a), np.array(b))
+    assert int(fresh.g_optimizer.iterations) == 0
+    history = fresh.fit(batches(), epochs=1, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup)])
+    assert history.history == {}  # epoch 1 was done: restored, nothing trained
+    assert any(np.abs(v).max() > 0 for v in ends.ends[0]["g_optimizer"][2:])  # moments that were learned
+    assert_same_state(state(fresh), ends.ends[0], rtol=0, atol=0)
 
 
 def test_mixed_precision_trains_with_loss_scaling():

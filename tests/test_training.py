@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 from conftest import tiny_config
+from helpers import Interrupt
 
 from cvae_tf.core.data import make_dataset
 from cvae_tf.core.errors import RunError
@@ -20,21 +21,6 @@ def test_loss_falls_and_the_grey_switch_turns_on_in_epoch_two(tiny_run):
     assert log["grey"].iloc[1] < log["grey"].iloc[0]  # the switched-on term pulls pixels off grey
     assert manifest["epochs_completed"] == 2
     assert set(manifest["final_metrics"]) >= {"loss", "mse", "kl", "grey", "val_loss", "val_mse", "val_kl"}
-
-
-class Interrupt(keras.callbacks.Callback):
-    """Stops training like Ctrl-C, in the middle of a chosen epoch."""
-
-    def __init__(self, epoch, batch=3):
-        super().__init__()
-        self.at = (epoch, batch)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if (self.epoch, batch) == self.at:
-            raise KeyboardInterrupt
 
 
 class FirstEpoch(keras.callbacks.Callback):
