@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from cvae_tf.core import plots  # noqa: E402
+from cvae_tf.families.mnist import plots as digit_plots  # noqa: E402
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 
@@ -73,27 +74,27 @@ def test_image_grid_draws_colour_images_in_colour_and_greyscale_in_grey(tmp_path
 
 def test_digit_grid_has_a_row_per_digit_holding_that_digit_s_images(digits):
     images, labels = digits
-    fig = plots.digit_grid(images, labels, title="digits", per_row=12)
+    fig = digit_plots.digit_grid(images, labels, title="digits", per_row=12)
     assert len(fig.axes) == 10 * 4  # four of each digit: rows as long as the rarest digit allows
     for digit in range(10):
         row = fig.axes[4 * digit : 4 * digit + 4]
         assert row[0].get_ylabel() == str(digit)
         for ax, image in zip(row, images[labels == digit]):
             np.testing.assert_array_equal(ax.images[0].get_array(), image)
-    fewer = plots.digit_grid(
+    fewer = digit_plots.digit_grid(
         images[labels != 5][:-1].tolist() + [images[labels == 5][0]], [*labels[labels != 5][:-1], 5]
     )
     assert len(fewer.axes) == 10  # a single 5: one image per row
-    assert len(plots.digit_grid(images, labels, per_row=2).axes) == 20
+    assert len(digit_plots.digit_grid(images, labels, per_row=2).axes) == 20
 
 
 def test_thickness_figure_labels_columns_by_the_white_condition():
     images = np.random.default_rng(1).random((2, 3, 5, 5))
-    fig = plots.thickness_figure(images, [-1.0, 0.0, 0.5], digit=4)
+    fig = digit_plots.thickness_figure(images, [-1.0, 0.0, 0.5], digit=4)
     assert len(fig.axes) == 6
     assert [ax.get_title() for ax in fig.axes[:3]] == ["c=-1.00", "c=+0.00", "c=+0.50"]
     assert fig._suptitle.get_text() == "digit 4: white ratio condition from thin to bold"
-    assert plots.thickness_figure(images, [-1, 0, 1], 4, title="mine")._suptitle.get_text() == "mine"
+    assert digit_plots.thickness_figure(images, [-1, 0, 1], 4, title="mine")._suptitle.get_text() == "mine"
 
 
 def test_reconstruction_figure_pairs_rows_of_originals_and_reconstructions():
@@ -171,7 +172,7 @@ def test_loss_curves_draw_a_panel_per_term_with_validation_and_the_grey_loss_swi
 def test_white_ratio_histograms_give_each_digit_its_panel_and_statistics():
     labels = np.repeat(np.arange(10), 5)
     ratios = labels / 10 + np.tile([0.0, 0.01, 0.02, 0.03, 0.04], 10)
-    fig = plots.white_ratio_histograms(ratios, labels, bins=5)
+    fig = digit_plots.white_ratio_histograms(ratios, labels, bins=5)
     assert len(fig.axes) == 10
     assert fig.axes[3].get_title() == "3: μ=0.320 σ=0.014"
     assert sum(patch.get_height() for patch in fig.axes[7].patches) == 5  # that digit's five values
@@ -207,7 +208,7 @@ def evaluation_result(conditional=True, missing=False) -> dict:
 def test_evaluation_figure_shows_generated_and_real_digits_then_bars_per_digit(tmp_path):
     rng = np.random.default_rng(6)
     generated, real = rng.random((10, 3, 5, 5)), rng.random((10, 2, 5, 5))
-    fig = plots.evaluation_figure(evaluation_result(), generated, real)
+    fig = digit_plots.evaluation_figure(evaluation_result(), generated, real)
     image_axes = [ax for ax in fig.axes if ax.images]
     assert len(image_axes) == 30 + 20
     np.testing.assert_array_equal(image_axes[4].images[0].get_array(), generated[1, 1])
@@ -218,14 +219,14 @@ def test_evaluation_figure_shows_generated_and_real_digits_then_bars_per_digit(t
     assert len(frechet.patches) == 20 and frechet.patches[9].get_height() == 9.0
     assert [text.get_text() for text in frechet.get_legend().get_texts()] == ["generated", "real vs real"]
     assert [subfigure._suptitle.get_text() for subfigure in fig.subfigs[0].subfigs] == ["generated", "real test digits"]
-    unconditional = plots.evaluation_figure(evaluation_result(conditional=False), generated, real)
+    unconditional = digit_plots.evaluation_figure(evaluation_result(conditional=False), generated, real)
     assert [ax.get_title() for ax in unconditional.axes if not ax.images] == ["Fréchet distance to real"]
-    colour = plots.evaluation_figure(evaluation_result(), np.tile(primaries()[None, :1], (10, 1, 1, 1, 1)), real)
+    colour = digit_plots.evaluation_figure(evaluation_result(), np.tile(primaries()[None, :1], (10, 1, 1, 1, 1)), real)
     assert share_of(saved_pixels(colour, tmp_path / "evaluation.png", dpi=30), RED) > 0.01
 
 
 def test_evaluation_figure_leaves_a_gap_where_a_digit_has_no_distance():
-    fig = plots.evaluation_figure(evaluation_result(missing=True), np.zeros((10, 1, 4, 4)), np.zeros((10, 1, 4, 4)))
+    fig = digit_plots.evaluation_figure(evaluation_result(missing=True), np.zeros((10, 1, 4, 4)), np.zeros((10, 1, 4, 4)))
     frechet = [ax for ax in fig.axes if not ax.images][-1]
     heights = [patch.get_height() for patch in frechet.patches]
     assert np.isnan(heights[0]) and np.isnan(heights[10 + 3]) and heights[1] == 1.0

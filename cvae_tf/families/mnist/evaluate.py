@@ -17,7 +17,7 @@ import numpy as np
 from cvae_tf.core import metrics
 from cvae_tf.core.data import held_out, make_dataset
 from cvae_tf.core.errors import RunError
-from cvae_tf.core.plots import evaluation_figure, save_figure
+from cvae_tf.core.plots import save_figure
 from cvae_tf.core.saving import MANIFEST, SavedRun, atomic_file
 from cvae_tf.families.mnist import metrics as digit_metrics
 from cvae_tf.families.mnist.classifier import feature_model
@@ -29,6 +29,7 @@ from cvae_tf.families.mnist.generate import (
     sample_latents,
     sample_unconditional,
 )
+from cvae_tf.families.mnist.plots import evaluation_figure
 
 CLASSIFIER = "classify_nums"
 SWEEP = np.linspace(-1.0, 1.0, 9, dtype=np.float32)

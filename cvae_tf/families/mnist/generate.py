@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from cvae_tf.core.inference import LatentGenerator, sample_latents
-from cvae_tf.core.plots import digit_grid, image_grid, save_figure, thickness_figure
+from cvae_tf.core.plots import image_grid, save_figure
 from cvae_tf.families.mnist.condition import condition_vectors
+from cvae_tf.families.mnist.plots import digit_grid, thickness_figure
 
-__all__ = ["decode", "generate", "sample_latents", "sample_unconditional", "per_class_request", "thickness_sweep"]
+__all__ = ["decode", "generate", "per_class_request", "sample_latents", "sample_unconditional", "thickness_sweep"]
 
 _GENERATORS = weakref.WeakKeyDictionary()
 
