@@ -2,9 +2,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import pytest
+import tensorflow as tf
 
 # Two logical CPU devices, so MirroredStrategy can be tested without GPUs. This must happen
 # before TensorFlow creates any op, hence at import of the conftest.
@@ -12,7 +12,7 @@ tf.config.set_logical_device_configuration(
     tf.config.list_physical_devices("CPU")[0], [tf.config.LogicalDeviceConfiguration()] * 2
 )
 
-from cvae_tf.core.config import RunConfig  # noqa: E402
+from cvae_tf.core.config import RunConfig
 
 
 def tiny_config(epochs=2, family="mnist_cvae", **training) -> RunConfig:
@@ -62,6 +62,36 @@ def face_runs(tmp_path_factory):
     cvae.training.sharpness = "frequency"  # off by default on faces; the switch from epoch 2 is tested on it
     train(cvae, runs / "faces", verbose=0)
     return runs
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's (chromium, chromedriver) for the page tests. Missing, they skip the test on a developer's
+    machine but fail it under ``CI=true``, where a skipped browser test would pass a broken set-up."""
+    import selenium.webdriver  # noqa: F401  (in the dev extra)
+
+    from cvae_tf.serve.browser import chromium_paths
+
+    paths = chromium_paths()
+    if not all(paths):
+        message = "chromium / chromedriver not found: run scripts/setup.sh (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI", "").strip().lower() in ("true", "1"):
+            pytest.fail(f"CI=true: {message}")
+        pytest.skip(message)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def models_folder(tmp_path_factory):
+    """Makes a saved-models folder that holds the given run folders under the given names (linked)."""
+
+    def make(**runs):
+        folder = tmp_path_factory.mktemp("models")
+        for name, run in runs.items():
+            (folder / name).symlink_to(run, target_is_directory=True)
+        return folder
+
+    return make
 
 
 @pytest.fixture

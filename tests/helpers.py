@@ -33,3 +33,22 @@ def png_bytes(picture) -> bytes:
 def png_pixels(content: bytes) -> np.ndarray:
     """The pixels of PNG file bytes."""
     return np.asarray(Image.open(io.BytesIO(content)))
+
+
+# Pointer events as a mouse makes them on the explorer page's #sketch canvas: down, a zig-zag of moves, up.
+DRAW_STROKES = """
+const canvas = document.getElementById("sketch");
+const box = canvas.getBoundingClientRect();
+const send = (type, x, y) => canvas.dispatchEvent(new PointerEvent(type, {
+  clientX: box.left + x * box.width, clientY: box.top + y * box.height, bubbles: true, pointerType: "mouse"}));
+send("pointerdown", 0.2, 0.2);
+for (let i = 1; i <= 20; i++) send("pointermove", 0.2 + 0.03 * i, 0.2 + (i % 2 ? 0.3 : 0.0) + 0.02 * i);
+send("pointerup", 0.8, 0.6);
+"""
+
+
+def draws(driver) -> int:
+    """How many pictures the explorer page has drawn (its body's ``data-draws``)."""
+    from selenium.webdriver.common.by import By
+
+    return int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-draws"))

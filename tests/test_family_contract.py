@@ -158,16 +158,14 @@ def test_the_server_lists_the_toy_schema_and_draws_it_by_field_name(toy_run):
         assert {"hue", "shape"} <= set(schema) and "digit" not in schema
 
 
-def test_the_page_builds_the_toy_controls_in_chromium(toy_run, tmp_path):
-    from cvae_tf.serve.browser import chromium_paths, open_page
-
-    if not all(chromium_paths()):
-        pytest.skip("chromium / chromedriver not found: run scripts/setup.sh")
+def test_the_page_builds_the_toy_controls_in_chromium(chromium, toy_run, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    from cvae_tf.serve.browser import open_page
+
     with open_page(toy_run, tmp_path / "chromium") as driver:
-        drawn = lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-draws")) >= 1  # noqa: E731
+        drawn = lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-draws")) >= 1
         WebDriverWait(driver, 60).until(drawn)
         assert [b.text for b in driver.find_elements(By.CSS_SELECTOR, "[id^=shape-]")] == ["0", "1", "2"]
         assert driver.find_element(By.ID, "hue").get_attribute("type") == "range"

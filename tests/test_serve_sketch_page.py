@@ -1,34 +1,22 @@
 """The explorer page's drawing canvas in headless Chromium: strokes drawn with pointer events on
 #sketch are sent to POST /translate and the picture comes back into #digit-image (a tiny pix2pix run)."""
 
+import base64
+import io
+
+import httpx
+import numpy as np
 import pytest
-from test_pix2pix_family import tiny_config, write_pairs
+from helpers import DRAW_STROKES, draws
+from PIL import Image
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
-from cvae_tf.core.runs import train
-from cvae_tf.serve.browser import chromium_paths, open_page
+from cvae_tf.serve.browser import open_page
 
-pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extra: pip install -e '.[dev]'")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+pytestmark = pytest.mark.usefixtures("chromium")  # skips without a browser, fails under CI=true
 
-CHROMIUM, CHROMEDRIVER = chromium_paths()
 SIZE = 32
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="chromium / chromedriver not found: run scripts/setup.sh (apt-get install chromium chromium-driver)",
-)
-
-# Pointer events as a mouse makes them: down, a zig-zag of moves, up (page coordinates of the canvas).
-DRAW_STROKES = """
-const canvas = document.getElementById("sketch");
-const box = canvas.getBoundingClientRect();
-const send = (type, x, y) => canvas.dispatchEvent(new PointerEvent(type, {
-  clientX: box.left + x * box.width, clientY: box.top + y * box.height, bubbles: true, pointerType: "mouse"}));
-send("pointerdown", 0.2, 0.2);
-for (let i = 1; i <= 20; i++) send("pointermove", 0.2 + 0.03 * i, 0.2 + (i % 2 ? 0.3 : 0.0) + 0.02 * i);
-send("pointerup", 0.8, 0.6);
-"""
 
 DARK_PIXELS = """
 const canvas = document.getElementById("sketch");
@@ -38,28 +26,47 @@ for (let i = 0; i < data.length; i += 4) if (data[i] < 128) dark++;
 return dark;
 """
 
+# A canvas's pixels, or an <img>'s as decoded, as a PNG data URL.
+CANVAS_PNG = 'return document.getElementById("sketch").toDataURL("image/png");'
+SHOWN_PNG = """
+const img = document.getElementById("digit-image");
+const canvas = document.createElement("canvas");
+canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+canvas.getContext("2d").drawImage(img, 0, 0);
+return canvas.toDataURL("image/png");
+"""
+
+
+def data_url_bytes(url: str) -> bytes:
+    return base64.b64decode(url.split(",", 1)[1])
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), np.int32)
+
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    pairs = tmp_path_factory.mktemp("pairs")
-    write_pairs(pairs / "train", 4, SIZE)
-    write_pairs(pairs / "test", 2, SIZE, seed=1)
-    config = tiny_config(pairs, SIZE)
-    models = tmp_path_factory.mktemp("page_models")
-    train(config, models / "sketch2photo", verbose=0)
-    with open_page(models, tmp_path_factory.mktemp("chromium")) as driver:
+def page(sketch_run, models_folder, tmp_path_factory):
+    with open_page(models_folder(sketch2photo=sketch_run), tmp_path_factory.mktemp("chromium")) as driver:
         yield driver
 
 
-def draws(driver) -> int:
-    return int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-draws"))
+def translated_by_the_server(driver) -> np.ndarray:
+    """What POST /translate answers for the canvas as it is now, asked directly."""
+    sketch = data_url_bytes(driver.execute_script(CANVAS_PNG))
+    with httpx.Client(base_url=driver.current_url, timeout=60) as client:
+        answer = client.post("/translate", files={"file": ("s.png", sketch)}, data={"model": "sketch2photo"})
+    assert answer.status_code == 200, answer.text
+    return pixels(answer.content)
 
 
 def test_strokes_on_the_canvas_come_back_as_a_picture(page):
     WebDriverWait(page, 60).until(lambda d: draws(d) >= 1)  # the blank canvas is translated on load
     assert page.find_element(By.ID, "sketch-field").is_displayed()
     assert not page.find_element(By.ID, "latent-field").is_displayed()
-    blank_source = page.find_element(By.ID, "digit-image").get_attribute("src")
+    WebDriverWait(page, 30).until(lambda d: d.execute_script("return document.getElementById('digit-image').complete"))
+    blank = pixels(data_url_bytes(page.execute_script(SHOWN_PNG)))
+    np.testing.assert_array_equal(blank, translated_by_the_server(page))
     before = draws(page)
     page.execute_script(DRAW_STROKES)
     assert page.execute_script(DARK_PIXELS) > 100  # the strokes are on the canvas, dark on white
@@ -67,7 +74,9 @@ def test_strokes_on_the_canvas_come_back_as_a_picture(page):
     WebDriverWait(page, 30).until(lambda d: d.execute_script("return document.getElementById('digit-image').complete"))
     image = page.find_element(By.ID, "digit-image")
     assert image.get_attribute("naturalWidth") == str(SIZE) and image.get_attribute("naturalHeight") == str(SIZE)
-    assert image.get_attribute("src") != blank_source
+    shown = pixels(data_url_bytes(page.execute_script(SHOWN_PNG)))
+    np.testing.assert_array_equal(shown, translated_by_the_server(page))  # the page shows /translate's answer
+    assert not np.array_equal(shown, blank)  # … for the strokes, not the blank canvas
     assert page.find_element(By.ID, "status").text.startswith("drawn in")
 
 

@@ -8,11 +8,11 @@ import json
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import DRAW_STROKES
 from PIL import Image
-from test_serve_sketch_page import DRAW_STROKES
 
+from cvae_tf.cli import main
 from cvae_tf.core.saving import SavedRun
-from cvae_tf.export import export_web
 from cvae_tf.export.preview import static_server
 from cvae_tf.export.runtime import runtime_folder
 from cvae_tf.serve.browser import chromium_paths, headless_chromium
@@ -60,7 +60,9 @@ def site(tiny_run, face_runs, sketch_run, tmp_path_factory):
     (runs / "faces").symlink_to(face_runs / "faces", target_is_directory=True)
     (runs / "conditions").symlink_to(face_runs / "conditions", target_is_directory=True)  # draws nothing: left out
     (runs / "sketch").symlink_to(sketch_run, target_is_directory=True)
-    return export_web(runs, tmp_path_factory.mktemp("site") / "page"), runs
+    site = tmp_path_factory.mktemp("site") / "page"
+    assert main(["export", str(runs), "--web", str(site)]) == 0
+    return site, runs
 
 
 @pytest.fixture(scope="module")
