@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
     sample.add_argument("--per-class", type=int, default=100, help="digits: images per digit (default 100)")
     sample.add_argument("--n", type=int, help="other families: number of images, requests covering every condition")
-    sample.add_argument("--white", type=float, default=0.0, help="white-ratio condition c in [-1, 1] (default 0)")
+    add_condition_argument(sample)
     sample.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default 0)")
     sample.add_argument("--output", required=True, type=Path, help="the .npz file to write")
     sample.set_defaults(handler=run_sample)
@@ -111,14 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("run", type=Path, help="a run folder written by 'cvae-tf train'")
     generate.add_argument("--output", type=Path, default=Path("test_output.png"), help="PNG to write")
     generate.add_argument("--per-class", type=int, default=8, help="samples per digit row (default 8)")
-    generate.add_argument("--white", type=float, default=0.0, help="white-ratio condition c in [-1, 1] (default 0)")
-    generate.add_argument(
-        "--condition",
-        nargs="+",
-        default=[],
-        metavar="NAME=VALUE",
-        help="condition values by name, e.g. male=1 hair=0.2",
-    )
+    add_condition_argument(generate)
     generate.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default 0)")
     generate.set_defaults(handler=run_generate)
 
@@ -241,10 +234,36 @@ def run_train(args) -> None:
     print(json.dumps({**summary, **worker}))
 
 
+def add_condition_argument(parser) -> None:
+    parser.add_argument(
+        "--condition",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="condition values by the run's field names, e.g. white=0.5 (digits) or male=1 hair=0.2 (faces)",
+    )
+
+
+def condition_values(run, assignments) -> dict:
+    """``NAME=VALUE`` pairs as named values, each checked against the run's condition fields."""
+    values = {}
+    for assignment in assignments:
+        name, equals, value = assignment.partition("=")
+        if not equals:
+            raise ValueError(f"--condition {assignment!r}; expected NAME=VALUE, e.g. white=0.5")
+        values[name.strip()] = float(value)
+    known = [field.name for field in run.condition.fields] if run.condition is not None else []
+    for name, value in values.items():  # checked before drawing: an unknown name or a value out of range
+        if name not in known:
+            raise ValueError(f"--condition {name}: this run's condition fields are {known}")
+        run.condition.field(name).checked(value, 1)
+    return values
+
+
 def run_sample(args) -> None:
     run = SavedRun.open(args.run)
     family = get_family(run.family_name)
-    asked = {"white": args.white} if args.white else {}
+    asked = condition_values(run, args.condition)
     n, values = family.sample_request(args.n, args.seed, per_class=args.per_class, values=asked)
     images, _ = family.inference(run).generate(n, args.seed, **values)
     print(save_samples(args.output, images, **family.sample_arrays(values)))
@@ -252,17 +271,7 @@ def run_sample(args) -> None:
 
 def run_generate(args) -> None:
     run = SavedRun.open(args.run)
-    values = {"white": args.white} if args.white else {}
-    for assignment in args.condition:
-        name, equals, value = assignment.partition("=")
-        if not equals:
-            raise ValueError(f"--condition {assignment!r}; expected NAME=VALUE, e.g. male=1")
-        values[name.strip()] = float(value)
-    for name, value in values.items():  # checked before drawing: an unknown name or a value out of range
-        known = [field.name for field in run.condition.fields] if run.condition is not None else []
-        if name not in known:
-            raise ValueError(f"--condition {name}: this run's condition fields are {known}")
-        run.condition.field(name).checked(value, 1)
+    values = condition_values(run, args.condition)
     paths = run.family.write_test_output(run, args.output, seed=args.seed, values=values, per_class=args.per_class)
     for path in paths:
         print(path)
