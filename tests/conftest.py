@@ -2,9 +2,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np
-import pytest
-import tensorflow as tf
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 # Two logical CPU devices, so MirroredStrategy can be tested without GPUs. This must happen
 # before TensorFlow creates any op, hence at import of the conftest.
@@ -12,7 +12,7 @@ tf.config.set_logical_device_configuration(
     tf.config.list_physical_devices("CPU")[0], [tf.config.LogicalDeviceConfiguration()] * 2
 )
 
-from cvae_tf.core.config import RunConfig
+from cvae_tf.core.config import RunConfig  # noqa: E402
 
 
 def tiny_config(epochs=2, family="mnist_cvae", **training) -> RunConfig:
@@ -39,10 +39,21 @@ def tiny_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def vae_run(tmp_path_factory):
+    """The vanilla VAE (family conv_vae) trained two epochs on the bundled sample, shared by the tests that
+    only read it."""
+    from cvae_tf.core.runs import train
+
+    output = tmp_path_factory.mktemp("runs") / "vae"
+    train(tiny_config(epochs=2, family="conv_vae"), output, verbose=0)
+    return output
+
+
+@pytest.fixture(scope="session")
 def face_runs(tmp_path_factory):
     """The four condition models ("conditions") and a face C-VAE on them ("faces"), two epochs each on
     60 synthetic CelebA faces at 16 × 16; shared by the face family and face serving tests."""
-    from test_data_faces import make_celeba
+    from helpers import make_celeba
 
     from cvae_tf.core.runs import train
 
@@ -129,8 +140,7 @@ def sample_classifier(tmp_path_factory, sample_data):
 def sketch_run(tmp_path_factory):
     """A pix2pix run (base 8, one residual block) trained one epoch on four 32 × 32 pairs; shared by the
     export tests."""
-    from test_pix2pix_family import tiny_config as pix2pix_config
-    from test_pix2pix_family import write_pairs
+    from helpers import pix2pix_config, write_pairs
 
     from cvae_tf.core.runs import train
 

@@ -5,7 +5,7 @@ import functools
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image, ImageDraw
+from helpers import ATTRIBUTES, attribute_rows, face, make_celeba, write_attributes
 
 from cvae_tf.core.errors import DataError
 from cvae_tf.families.faces import data as faces
@@ -13,83 +13,6 @@ from cvae_tf.families.faces.data import condition_targets, load_face_folders, sa
 
 # The synthetic faces have no landmarks to find, so their eyes target is CelebA's Narrow_Eyes.
 load_celeba = functools.partial(faces.load_celeba, eyes="narrow_eyes")
-
-ATTRIBUTES = [
-    "5_o_Clock_Shadow",
-    "Arched_Eyebrows",
-    "Attractive",
-    "Bags_Under_Eyes",
-    "Bald",
-    "Bangs",
-    "Big_Lips",
-    "Big_Nose",
-    "Black_Hair",
-    "Blond_Hair",
-    "Blurry",
-    "Brown_Hair",
-    "Bushy_Eyebrows",
-    "Chubby",
-    "Double_Chin",
-    "Eyeglasses",
-    "Goatee",
-    "Gray_Hair",
-    "Heavy_Makeup",
-    "High_Cheekbones",
-    "Male",
-    "Mouth_Slightly_Open",
-    "Mustache",
-    "Narrow_Eyes",
-    "No_Beard",
-    "Oval_Face",
-    "Pale_Skin",
-    "Pointy_Nose",
-    "Receding_Hairline",
-    "Rosy_Cheeks",
-    "Sideburns",
-    "Smiling",
-    "Straight_Hair",
-    "Wavy_Hair",
-    "Wearing_Earrings",
-    "Wearing_Hat",
-    "Wearing_Lipstick",
-    "Wearing_Necklace",
-    "Wearing_Necktie",
-    "Young",
-]
-
-
-def face(size, male: bool, seed: int) -> Image.Image:
-    """A synthetic "face": a disc, blue for men and red for women, on a grey background."""
-    width, height = size
-    image = Image.new("RGB", size, (128, 128, 128))
-    radius = width * (0.3 + 0.05 * (seed % 3))
-    box = (width / 2 - radius, height * 0.55 - radius, width / 2 + radius, height * 0.55 + radius)
-    ImageDraw.Draw(image).ellipse(box, fill=(40, 60, 220) if male else (220, 60, 40))
-    return image
-
-
-def attribute_rows(n: int) -> np.ndarray:
-    """Seeded 1 / -1 values, with Male alternating so both sexes are present."""
-    values = np.where(np.random.default_rng(0).random((n, len(ATTRIBUTES))) < 0.3, 1, -1)
-    values[:, ATTRIBUTES.index("Male")] = np.where(np.arange(n) % 2 == 0, 1, -1)
-    return values
-
-
-def write_attributes(path, names, values, count=None) -> None:
-    lines = [str(len(names) if count is None else count), " ".join(ATTRIBUTES) + " "]
-    lines += [f"{name} " + " ".join(f"{v:2d}" for v in row) for name, row in zip(names, values)]
-    path.write_text("\n".join(lines) + "\n")
-
-
-def make_celeba(root, n=20, size=(89, 109), folder="images"):
-    """A CelebA folder of ``n`` synthetic faces at ``size`` (width, height)."""
-    (root / folder).mkdir(parents=True)
-    names = [f"{i:06d}.jpg" for i in range(1, n + 1)]
-    values = attribute_rows(n)
-    for i, name in enumerate(names):
-        face(size, values[i, ATTRIBUTES.index("Male")] == 1, i).save(root / folder / name, quality=95)
-    write_attributes(root / faces.ATTRIBUTE_FILE, names, values)
-    return root
 
 
 def test_load_celeba_reads_both_resolutions_alike(tmp_path):

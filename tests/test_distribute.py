@@ -7,7 +7,7 @@ import socket
 import keras
 import pytest
 from conftest import tiny_config
-from test_pix2pix_family import tiny_config as pix2pix_config
+from helpers import pix2pix_config
 
 from cvae_tf.cli import main
 from cvae_tf.core.distribute import Cluster, _state, check_port_free, read_cluster, tf_config

@@ -165,7 +165,7 @@ def test_the_page_builds_the_toy_controls_in_chromium(chromium, toy_run, tmp_pat
     from cvae_tf.serve.browser import open_page
 
     with open_page(toy_run, tmp_path / "chromium") as driver:
-        drawn = lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-draws")) >= 1
+        drawn = lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-draws")) >= 1  # noqa: E731
         WebDriverWait(driver, 60).until(drawn)
         assert [b.text for b in driver.find_elements(By.CSS_SELECTOR, "[id^=shape-]")] == ["0", "1", "2"]
         assert driver.find_element(By.ID, "hue").get_attribute("type") == "range"

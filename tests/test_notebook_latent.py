@@ -1,9 +1,8 @@
 """Notebook 05 run top to bottom in its quick configuration: a trained C-VAE, a VAE trained there."""
 
 import pytest
+from helpers import execute_notebook as execute
 from PIL import Image
-
-from test_notebooks import execute
 
 
 @pytest.mark.notebook

@@ -1,32 +1,24 @@
 """The notebooks, run top to bottom in their quick configuration (papermill parameters)."""
 
-from pathlib import Path
-
-import papermill
 import pytest
+from helpers import NOTEBOOKS
+from helpers import execute_notebook as execute
 from PIL import Image
-
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-
-
-def execute(name, tmp_path, **parameters):
-    output = tmp_path / f"{name}.out.ipynb"
-    papermill.execute_notebook(
-        NOTEBOOKS / f"{name}.ipynb",
-        output,
-        parameters=parameters,
-        cwd=str(NOTEBOOKS),
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    return output
 
 
 @pytest.mark.notebook
 def test_mnist_notebooks_run_in_order(tmp_path):
     execute("01_mnist_data", tmp_path, DATA="sample")
     run_dir = tmp_path / "mnist_cvae"
-    execute("02_mnist_cvae_training", tmp_path, DATA="sample", OUTPUT_DIR=str(run_dir), EPOCHS=1, LATENT_DIM=8)
+    execute(
+        "02_mnist_cvae_training",
+        tmp_path,
+        DATA="sample",
+        OUTPUT_DIR=str(run_dir),
+        EPOCHS=1,
+        BATCH_SIZE=512,
+        LATENT_DIM=8,
+    )
     assert (run_dir / "cvae_decoder_model.keras").exists()
     output = tmp_path / "test_output.png"
     executed = execute("03_mnist_cvae_generation", tmp_path, RUN_DIR=str(run_dir), OUTPUT=str(output), PER_CLASS=3)

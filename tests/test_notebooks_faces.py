@@ -1,9 +1,8 @@
 """Notebooks 06 and 07 run top to bottom in their quick configuration on a tiny synthetic CelebA."""
 
 import pytest
-
-from test_data_faces import make_celeba
-from test_notebooks import execute
+from helpers import execute_notebook as execute
+from helpers import make_celeba
 
 
 @pytest.mark.notebook

@@ -6,8 +6,8 @@ import shutil
 
 import numpy as np
 import pytest
+from helpers import pix2pix_config, write_pairs
 from PIL import Image
-from test_pix2pix_family import tiny_config, write_pairs
 
 from cvae_tf.core.runs import train
 from cvae_tf.families.pix2pix.evaluate import frechet_distance, picture_metrics, projection_features
@@ -20,7 +20,7 @@ def runs(tmp_path_factory):
     write_pairs(root / "train", 8)
     write_pairs(root / "test", 6, seed=1)
     folder = tmp_path_factory.mktemp("runs")
-    gan = tiny_config(root)
+    gan = pix2pix_config(root)
     gan.data.sketch_augment = 0.5  # the augmented pipeline trains end to end
     train(gan, folder / "gan", verbose=0)
     shutil.copytree(folder / "gan", folder / "l1_only")  # a stand-in baseline: training another costs time

@@ -2,9 +2,9 @@
 on a few synthetic pairs made here (never the shared facades)."""
 
 import pytest
+from helpers import execute_notebook as run_notebook
+from helpers import write_pairs
 from PIL import Image
-from test_notebooks import execute as run_notebook
-from test_pix2pix_family import write_pairs
 
 SIZE = 32  # write_pairs' size
 
@@ -21,7 +21,7 @@ def test_pix2pix_notebooks_run_in_order(tmp_path):
     data = execute("08_pix2pix_data", tmp_path, DATA=str(pairs), COUNT=2, EDGES=["canny"])
     assert "image/png" in data and "canny:" in data
     run_dir = tmp_path / "sketch2photo"
-    settings = dict(IMAGE_SIZE=SIZE, BASE_FILTERS=8, RESIDUAL_BLOCKS=1, EPOCHS=1, BATCH_SIZE=3, SAMPLES=2)
+    settings = {"IMAGE_SIZE": SIZE, "BASE_FILTERS": 8, "RESIDUAL_BLOCKS": 1, "EPOCHS": 1, "BATCH_SIZE": 3, "SAMPLES": 2}
     training = execute(
         "09_pix2pix_training", tmp_path, DATA=str(pairs), OUTPUT_DIR=str(run_dir), EDGES="none", **settings
     )

@@ -10,15 +10,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import keras
 import numpy as np
 import pytest
+from helpers import png_bytes, png_pixels, write_vae_run
 from PIL import Image
 
 from cvae_tf.cli import build_parser
 from cvae_tf.core.errors import RunError
-from cvae_tf.core.layers import Sampling
-from cvae_tf.core.saving import write_run
 from cvae_tf.families.mnist.data import load_mnist_sample
 from cvae_tf.serve.registry import load_models, run_folders
 from cvae_tf.serve.server import running_server
@@ -37,22 +35,6 @@ def models_dir(tiny_run, tmp_path_factory):
     return folder
 
 
-def write_vae_run(path, latent_dim=2):
-    """An unconditional (family mnist_vae) run: the encoder takes only the image, the decoder only z."""
-    image = keras.Input((28, 28, 1), name="image")
-    hidden = keras.layers.Dense(16, activation="relu")(keras.layers.Flatten()(image))
-    z_mean, z_log_var = keras.layers.Dense(latent_dim)(hidden), keras.layers.Dense(latent_dim)(hidden)
-    z = Sampling(seed=0, name="z")([z_mean, z_log_var])
-    encoder = keras.Model(
-        {"image": image}, {"z_mean": z_mean, "z_log_var": z_log_var, "z": z}, name="vae_encoder_model"
-    )
-    z_in = keras.Input((latent_dim,), name="z")
-    pixels = keras.layers.Dense(784, activation="sigmoid")(z_in)
-    decoder = keras.Model({"z": z_in}, keras.layers.Reshape((28, 28, 1))(pixels), name="vae_decoder_model")
-    manifest = {"family": "mnist_vae", "config": {"model": {"family": "mnist_vae", "latent_dim": latent_dim}}}
-    return write_run(path, {"encoder": encoder, "decoder": decoder}, manifest)
-
-
 @pytest.fixture(scope="module")
 def url(models_dir):
     with running_server(models_dir, max_body=MAX_BODY) as base:
@@ -63,16 +45,6 @@ def url(models_dir):
 def client(url):
     with httpx.Client(base_url=url, timeout=60) as session:
         yield session
-
-
-def png_pixels(content: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(content)))
-
-
-def png_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array.astype(np.uint8)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from helpers import face
 from PIL import Image
 
 from cvae_tf.serve.app import create_app
-from test_data_faces import face
 
 NAMES = ["male", "hair", "mouth", "eyes"]
 

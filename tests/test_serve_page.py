@@ -83,7 +83,7 @@ def redraws(driver) -> int:
 
 
 def test_an_uploaded_face_is_reconstructed_and_redrawn_under_the_sliders(face_page, tmp_path):
-    from test_data_faces import face
+    from helpers import face
 
     WebDriverWait(face_page, 60).until(lambda d: draws(d) >= 1)
     row = face_page.find_element(By.ID, "redrawn-image")
@@ -185,7 +185,7 @@ def routes_answer(driver, client):
 
 def test_a_switch_shows_only_what_the_new_schema_calls_for_and_only_its_pictures(three_models, tmp_path):
     import httpx
-    from test_data_faces import face
+    from helpers import face
 
     driver = three_models
     url = driver.current_url

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection
 from hypothesis import strategies as st
 from fastapi.testclient import TestClient
+from helpers import write_vae_run
 from PIL import Image
 from schemathesis.transport.serialization import Binary
 
@@ -29,7 +30,6 @@ from cvae_tf.core.saving import write_run
 from cvae_tf.families.faces.condition import FACE_FIELDS
 from cvae_tf.serve.app import create_app
 
-from test_serve import write_vae_run
 
 # Examples per route and generation phase, a few hundred requests in all; more by hand, e.g.
 # CVAE_TF_SCHEMA_EXAMPLES=500 python -m pytest tests/test_serve_schema.py
