@@ -97,7 +97,8 @@ def test_openapi_schema_and_docs_page(client):
 def test_page_and_its_script_are_served(client):
     page = client.get("/")
     assert page.status_code == 200 and 'id="digit-image"' in page.text
-    assert "/generate" in client.get("/static/explorer.js").text
+    assert "backend_server.js" in client.get("/static/explorer.js").text  # the page asks the server through it
+    assert "/generate" in client.get("/static/backend_server.js").text
 
 
 def test_generate_png_is_a_grid_and_the_same_seed_gives_the_same_bytes(client):
@@ -221,15 +222,17 @@ def test_generate_rejects_out_of_range_fields_naming_them(client, change, field,
     assert message in field_errors(answer)[field]
 
 
-def test_generate_rejects_a_z_of_the_wrong_length_or_count(client):
+def test_generate_rejects_a_z_of_the_wrong_length_and_draws_one_image_per_vector_of_a_list(client):
     short = client.post("/generate", json={"model": "digits", "digit": 7, "z": [0.0] * 5})
     assert (
         short.status_code == 400
         and "z has 5 values" in short.json()["detail"]
         and "latent size 8" in short.json()["detail"]
     )
-    rows = client.post("/generate", json={"model": "digits", "digit": 7, "n": 3, "z": [[0.0] * 8] * 2})
-    assert rows.status_code == 400 and "z has 2 vectors" in rows.json()["detail"]
+    rows = client.post(
+        "/generate", json={"model": "digits", "digit": 7, "n": 3, "z": [[0.0] * 8] * 2, "format": "json"}
+    )
+    assert rows.status_code == 200 and len(rows.json()["images"]) == 2  # a list of vectors: one image each
     ragged = client.post("/generate", json={"model": "digits", "digit": 7, "n": 2, "z": [[0.0] * 8, [0.0] * 7]})
     assert ragged.status_code == 400 and "z has 7 and 8 values per vector" in ragged.json()["detail"]
     nan = client.post(

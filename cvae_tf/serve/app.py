@@ -38,7 +38,7 @@ def errors(*codes: int) -> dict:
     """OpenAPI ``responses`` for the 4xx answers a route gives, each with a ``detail`` body."""
     meaning = {
         400: "the model cannot answer this request: a condition it needs is missing or one it does not take is "
-        "given, z is not of its latent size or holds neither 1 nor n vectors, changes are not a JSON object of "
+        "given, z is not of its latent size, changes are not a JSON object of "
         "its condition's names and values in range, or it does not take this route",
         404: "no model of that name is served",
         413: "the body or the uploaded picture is too large",
@@ -105,7 +105,9 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
     )
     def generate(request: GenerateRequest):
         model = lookup(request.model, ServedGenerator)
-        images, z = model.generate(request.n, request.seed, request.z, request.values())
+        rows = request.z is not None and isinstance(request.z[0], list)  # a list of vectors: one image each
+        n = len(request.z) if rows else request.n
+        images, z = model.generate(n, request.seed, request.z, request.values())
         if request.format == "png":
             return Response(png_grid(images, request.columns), media_type="image/png")
         used = {name: value for name, value in request.values().items() if value is not None}
@@ -236,7 +238,7 @@ def changes_text(fields) -> dict:
 
 def upload_forms(schema: dict, path: str, models: dict, fields) -> None:
     """Make the multipart form of ``path`` what the route accepts: ``model`` one of the names of
-    ``models``, the file ``format: image`` (a picture Pillow reads), and where the models' fields
+    ``models``, the file ``format: image`` in a part of media type ``image/*`` (a picture Pillow reads), and where the models' fields
     differ (``fields(model)``), one branch per model. A form value is never null, and an empty one
     is a field left out (FastAPI's rule for forms). Such a field's shared property allows just what
     some branch does, so a value no served model takes is invalid even to a reader that skips oneOf."""
@@ -245,7 +247,10 @@ def upload_forms(schema: dict, path: str, models: dict, fields) -> None:
     content = schema["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
     form = schema["components"]["schemas"][content["schema"]["$ref"].rsplit("/", 1)[1]]
     properties = form["properties"]
-    properties["file"] = {**properties["file"], "format": "image"}
+    # Not any bytes: a picture file (an empty or unreadable one is a 415, as the responses say). The
+    # property stays a file (octet-stream content); the part's own media type is the encoding's.
+    properties["file"] = {**properties["file"], "format": "image", "minLength": 1}
+    content["encoding"] = {"file": {"contentType": "image/*"}}
     properties["model"] = {"type": "string", "enum": list(models), "description": "a name from GET /models"}
     for name, value in properties.items():
         if "anyOf" in value:  # an optional number

@@ -36,12 +36,19 @@ class GenerateBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = Field(min_length=1, max_length=200, description="a name from GET /models")
-    n: Whole = Field(1, ge=1, le=MAX_IMAGES, description=f"number of images, at most {MAX_IMAGES}")
+    n: Whole = Field(
+        1,
+        ge=1,
+        le=MAX_IMAGES,
+        description=f"number of images, at most {MAX_IMAGES}; a list of z vectors draws one image each, whatever n says",
+    )
     seed: Whole = Field(
         0, ge=0, le=MAX_SEED, description="seed of the prior latents; the same seed gives the same images"
     )
     z: LatentVector | Annotated[list[LatentVector], Field(min_length=1, max_length=MAX_IMAGES)] | None = Field(
-        None, description="latent vector(s) to decode instead of seeded ones: one vector for all n images, or n vectors"
+        None,
+        description="latent vector(s) to decode instead of seeded ones: one vector for all n images, "
+        "or a list of vectors, one image each (their number is n)",
     )
     format: Literal["png", "json"] = Field("png", description="'png': one grid image; 'json': pixel arrays and latents")
     columns: Whole = Field(16, ge=1, le=MAX_IMAGES, description="images per row of the PNG grid")
@@ -66,8 +73,7 @@ def generate_request(models: dict) -> type[GenerateBase]:
     condition, a z of the wrong size) is answered by the route as a 404 or 400 naming the
     model. The OpenAPI schema is the precise one: one request schema per served model, chosen
     by ``model`` (a name of exactly that model), with that model's own condition fields (required
-    when they have no default) and z vectors of exactly its latent size. The one rule a JSON
-    schema cannot state is that a list of z vectors has 1 or ``n`` of them.
+    when they have no default) and z vectors of exactly its latent size.
     """
     merged = {}
     for field in (field for model in models.values() for field in model.fields):
@@ -127,7 +133,11 @@ def model_request(name: str, model, index: int) -> type[GenerateBase]:
         model=(Literal[name], Field(description="this model's name")),
         z=(
             vector | Annotated[list[vector], Field(min_length=1, max_length=MAX_IMAGES)] | None,
-            Field(None, description=f"latent vector(s) of {size} values: one for all n images, or n of them"),
+            Field(
+                None,
+                description=f"latent vector(s) of {size} values: one for all n images, "
+                "or a list of them, one image each (their number is n)",
+            ),
         ),
         **condition_fields(model.fields, required=True),
     )
