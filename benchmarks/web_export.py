@@ -13,13 +13,10 @@ the route alone (POST /generate or /translate from Python, the PNG back).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import httpx
 from selenium.webdriver.support.ui import WebDriverWait
@@ -87,15 +84,18 @@ def route_timing(url: str, schema: dict, draws: int) -> float:
             height, width = schema["image_shape"]
             buffer = io.BytesIO()
             Image.new("L", (width, height), 255).save(buffer, format="PNG")
-            send = lambda: client.post(
-                "/translate", data={"model": schema["name"]}, files={"file": ("s.png", buffer.getvalue(), "image/png")}
-            )
+            files = {"file": ("s.png", buffer.getvalue(), "image/png")}
+
+            def send():
+                return client.post("/translate", data={"model": schema["name"]}, files=files)
+
         else:
-            values = {
-                f["name"]: f["default"] if f["default"] is not None else f["minimum"] for f in schema["conditions"]
-            }
+            values = {f["name"]: f["minimum"] if f["default"] is None else f["default"] for f in schema["conditions"]}
             body = {"model": schema["name"], **values, "z": [0.0] * schema["latent_dim"], "format": "png"}
-            send = lambda: client.post("/generate", json=body)
+
+            def send():
+                return client.post("/generate", json=body)
+
         send().raise_for_status()
         times = []
         for _ in range(draws):

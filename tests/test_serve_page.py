@@ -59,7 +59,10 @@ def test_moving_sliders_and_choosing_a_digit_change_the_image(browser):
 
 def test_new_random_sample_button_draws_a_new_style(browser):
     WebDriverWait(browser, 60).until(lambda d: draws(d) >= 1)
-    sliders = lambda: [e.get_attribute("value") for e in browser.find_elements(By.CSS_SELECTOR, "#latents input")]
+
+    def sliders():
+        return [e.get_attribute("value") for e in browser.find_elements(By.CSS_SELECTOR, "#latents input")]
+
     before_sliders = sliders()
     before = browser.find_element(By.ID, "digit-image").screenshot_as_png
     after = redrawn_after(browser, lambda: browser.find_element(By.ID, "resample").click())
@@ -222,14 +225,15 @@ const inside = (inner, outer) => inner.left >= outer.left - 0.5 && inner.right <
   && inner.top >= outer.top - 0.5 && inner.bottom <= outer.bottom + 0.5;
 for (const legend of document.querySelectorAll("legend")) {
   if (!legend.offsetParent) continue;
-  if (!inside(legend.getBoundingClientRect(), legend.parentElement.getBoundingClientRect())) problems.push(legend.textContent);
-  const box = legend.parentElement.getBoundingClientRect(), text = legend.getBoundingClientRect();
-  if (text.top < box.top + 1) problems.push("on the border: " + legend.textContent);
+  const own = legend.getBoundingClientRect(), box = legend.parentElement.getBoundingClientRect();
+  if (!inside(own, box)) problems.push(legend.textContent);
+  if (own.top < box.top + 1) problems.push("on the border: " + legend.textContent);
 }
 for (const caption of document.querySelectorAll("#view h2, #view p, .hint")) {
   if (!caption.offsetParent) continue;
   const parent = caption.parentElement.getBoundingClientRect();
-  if (!inside(caption.getBoundingClientRect(), parent) || caption.scrollWidth > caption.clientWidth + 1) problems.push(caption.textContent);
+  const overflows = caption.scrollWidth > caption.clientWidth + 1;
+  if (!inside(caption.getBoundingClientRect(), parent) || overflows) problems.push(caption.textContent);
 }
 if (document.documentElement.scrollWidth > window.innerWidth) problems.push("the page scrolls sideways");
 return problems;
