@@ -43,16 +43,11 @@ def test_targets_table_says_which_are_met():
     assert {name for name, *_ in targets_table({key: 0.0 for key, _, _ in TARGETS.values()})} == set(TARGETS)
 
 
-def test_a_vanilla_vae_run_is_judged_by_what_the_classifier_reads(tmp_path, sample_data, sample_classifier):
-    from conftest import tiny_config
-
-    from cvae_tf.core.runs import train
+def test_a_vanilla_vae_run_is_judged_by_what_the_classifier_reads(vae_run, sample_data, sample_classifier):
     from cvae_tf.core.saving import SavedRun
     from cvae_tf.families.mnist.evaluate import Judge, evaluate_run
 
-    config = tiny_config(epochs=1, family="conv_vae")
-    train(config, tmp_path / "vae", verbose=0)
-    result = evaluate_run(SavedRun.open(tmp_path / "vae"), sample_data, Judge(sample_classifier[1]), per_class=10)
+    result = evaluate_run(SavedRun.open(vae_run), sample_data, Judge(sample_classifier[1]), per_class=10)
     assert "conditional_accuracy" not in result and "conditional_accuracy" not in result["summary"]
     assert np.isfinite(result["summary"]["frechet_ratio"])
     row = summary_row("vae", result)

@@ -120,19 +120,17 @@ def test_the_cli_and_the_server_guess_the_same_class_for_100_test_digits(tiny_ru
     assert len(set(by_cli.tolist())) > 1  # real guesses, not one constant answer
 
 
-def test_the_vanilla_vae_trains_and_saves_with_the_same_machinery(tmp_path):
+def test_the_vanilla_vae_trains_and_saves_with_the_same_machinery(vae_run, tmp_path):
     from cvae_tf.families.mnist.generate import write_test_output
 
-    config = tiny_config(epochs=2, family="conv_vae")
-    train(config, tmp_path / "vae", verbose=0)
-    run = SavedRun.open(tmp_path / "vae")
+    run = SavedRun.open(vae_run)
     assert run.manifest["models"] == {
         "encoder": "vae_encoder_model",
         "decoder": "vae_decoder_model",
         "full": "vae_model",
     }
     assert run.condition is None and list(run.decoder.input) == ["z"]
-    log = pd.read_csv(tmp_path / "vae" / "training_log.csv")
+    log = pd.read_csv(vae_run / "training_log.csv")
     assert log["mse"].iloc[1] < log["mse"].iloc[0]
     (figure,) = write_test_output(run, tmp_path / "samples.png", per_class=4)
     assert figure.stat().st_size > 1000
