@@ -25,10 +25,9 @@ MAX_BODY = 256 * 1024
 
 
 @pytest.fixture(scope="module")
-def models_dir(tiny_run, tmp_path_factory):
+def models_dir(tiny_run, models_folder):
     """A saved_models folder: the tiny C-VAE as "digits", an untrained 2-D VAE as "plain", and clutter."""
-    folder = tmp_path_factory.mktemp("saved_models")
-    (folder / "digits").symlink_to(tiny_run[0], target_is_directory=True)
+    folder = models_folder(digits=tiny_run[0])
     write_vae_run(folder / "plain")
     (folder / ".digits.training").mkdir()  # a training work folder: not a model
     (folder / "notes").mkdir()  # no manifest: not a model
@@ -272,7 +271,10 @@ def test_reconstruct_rejects_a_non_image_upload(client, real_digit):
 def test_reconstruct_rejects_bad_fields_and_a_missing_file(client, real_digit):
     files = {"file": ("three.png", real_digit[0])}
     bad = client.post("/reconstruct", files=files, data={"model": "digits", "as_digit": "11"})
-    assert bad.status_code == 422 and "less than or equal to 9" in field_errors(bad)["as_digit"]
+    assert bad.status_code == 400 and "as_digit: digit = [11.0] out of range" in bad.json()["detail"]
+    assert "expected whole numbers 0 … 9" in bad.json()["detail"]  # the model's own range, not a fixed one
+    own = client.post("/reconstruct", files=files, data={"model": "digits", "digit": "-1"})
+    assert own.status_code == 400 and own.json()["detail"].startswith("digit: ")
     missing = client.post("/reconstruct", data={"model": "digits"})
     assert missing.status_code == 422 and "file" in field_errors(missing)
 

@@ -131,8 +131,10 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
     def reconstruct(
         file: UploadFile = File(description="a picture (PNG, JPEG, …); a greyscale model's convention is applied"),
         model: str = Form(min_length=1, max_length=200),
-        digit: int | None = Form(None, ge=0, le=9, description="the upload's own class; predicted if left out"),
-        as_digit: int | None = Form(None, ge=0, le=9, description="also re-draw the upload's style as this class"),
+        digit: int | None = Form(
+            None, description="the upload's own class, in the model's range; predicted if left out"
+        ),
+        as_digit: int | None = Form(None, description="also re-draw the upload's style as this class of the model"),
         changes: str | None = Form(
             None,
             max_length=2000,
@@ -142,6 +144,7 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
         format: Literal["png", "json"] = Form("png"),
     ):
         served = lookup(model, ServedGenerator)
+        check_classes(served, digit=digit, as_digit=as_digit)
         changed = parse_changes(changes)
         image = read_image(file.file.read(), file.filename or "upload", served.image_shape, background="black")
         result = served.reconstruct(image, digit, as_digit, changed)
@@ -203,6 +206,17 @@ def parse_changes(text: str | None) -> dict | None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise RequestError(f"changes: {name} = {value!r} is not a number")
     return changes
+
+
+def check_classes(served: ServedGenerator, **classes) -> None:
+    """The form's class fields within the model's own class range (a digit: 0-9), as its form schema says."""
+    field = served.class_field
+    for name, value in classes.items():
+        if field is not None and value is not None:
+            try:
+                field.checked(value, 1)
+            except ValueError as err:
+                raise RequestError(f"{name}: {err}") from None
 
 
 def reconstruct_form(model: ServedGenerator) -> dict:
