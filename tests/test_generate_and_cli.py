@@ -22,7 +22,9 @@ def test_generate_is_reproducible_and_checks_z(tiny_run):
 
 def test_cli_sample_writes_the_npz_layout(tiny_run, tmp_path):
     path = tmp_path / "samples.npz"
-    assert main(["sample", str(tiny_run[0]), "--per-class", "3", "--condition", "white=0.5", "--output", str(path)]) == 0
+    assert (
+        main(["sample", str(tiny_run[0]), "--per-class", "3", "--condition", "white=0.5", "--output", str(path)]) == 0
+    )
     with np.load(path) as data:
         assert data["images"].shape == (30, 28, 28) and data["images"].dtype == np.float32
         assert list(data["labels"]) == [d for d in range(10) for _ in range(3)]

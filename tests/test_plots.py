@@ -226,7 +226,9 @@ def test_evaluation_figure_shows_generated_and_real_digits_then_bars_per_digit(t
 
 
 def test_evaluation_figure_leaves_a_gap_where_a_digit_has_no_distance():
-    fig = digit_plots.evaluation_figure(evaluation_result(missing=True), np.zeros((10, 1, 4, 4)), np.zeros((10, 1, 4, 4)))
+    fig = digit_plots.evaluation_figure(
+        evaluation_result(missing=True), np.zeros((10, 1, 4, 4)), np.zeros((10, 1, 4, 4))
+    )
     frechet = [ax for ax in fig.axes if not ax.images][-1]
     heights = [patch.get_height() for patch in frechet.patches]
     assert np.isnan(heights[0]) and np.isnan(heights[10 + 3]) and heights[1] == 1.0

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from helpers import face
+from helpers import face, png_bytes
 from PIL import Image
 
 from cvae_tf.serve.app import create_app
@@ -16,21 +16,16 @@ NAMES = ["male", "hair", "mouth", "eyes"]
 
 
 @pytest.fixture(scope="module")
-def client(face_runs, tiny_run, tmp_path_factory):
+def client(face_runs, tiny_run, models_folder):
     """The tiny face C-VAE as "faces" beside the tiny digit C-VAE as "digits"."""
-    folder = tmp_path_factory.mktemp("face_models")
-    (folder / "faces").symlink_to(face_runs / "faces", target_is_directory=True)
-    (folder / "digits").symlink_to(tiny_run[0], target_is_directory=True)
-    with TestClient(create_app(folder)) as session:
+    with TestClient(create_app(models_folder(faces=face_runs / "faces", digits=tiny_run[0]))) as session:
         yield session
 
 
 @pytest.fixture(scope="module")
 def upload():
     """A synthetic CelebA face as a PNG of 89 × 109 pixels: the model's 16 × 16 is cut from it."""
-    buffer = io.BytesIO()
-    face((89, 109), male=True, seed=0).save(buffer, format="PNG")
-    return {"file": ("face.png", buffer.getvalue(), "image/png")}
+    return {"file": ("face.png", png_bytes(face((89, 109), male=True, seed=0)), "image/png")}
 
 
 def reconstruct(client, upload, **form):

@@ -1,6 +1,7 @@
 """The explorer page in headless Chromium (Debian's chromium + chromedriver, installed by scripts/setup.sh)."""
 
 import pytest
+from helpers import draws
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -11,15 +12,9 @@ pytestmark = pytest.mark.usefixtures("chromium")  # skips without a browser, fai
 
 
 @pytest.fixture(scope="module")
-def browser(tiny_run, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("page_models")
-    (folder / "digits").symlink_to(tiny_run[0], target_is_directory=True)
-    with open_page(folder, tmp_path_factory.mktemp("chromium")) as driver:
+def browser(tiny_run, models_folder, tmp_path_factory):
+    with open_page(models_folder(digits=tiny_run[0]), tmp_path_factory.mktemp("chromium")) as driver:
         yield driver
-
-
-def draws(driver) -> int:
-    return int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-draws"))
 
 
 def redrawn_after(driver, action) -> bytes:
@@ -74,10 +69,8 @@ def test_new_random_sample_button_draws_a_new_style(browser):
 
 
 @pytest.fixture(scope="module")
-def face_page(face_runs, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("face_page_models")
-    (folder / "faces").symlink_to(face_runs / "faces", target_is_directory=True)
-    with open_page(folder, tmp_path_factory.mktemp("chromium_faces")) as driver:
+def face_page(face_runs, models_folder, tmp_path_factory):
+    with open_page(models_folder(faces=face_runs / "faces"), tmp_path_factory.mktemp("chromium_faces")) as driver:
         yield driver
 
 
@@ -128,11 +121,8 @@ return canvas.toDataURL("image/png");
 
 
 @pytest.fixture(scope="module")
-def three_models(tiny_run, face_runs, sketch_run, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("three_models")
-    (folder / "digits").symlink_to(tiny_run[0], target_is_directory=True)
-    (folder / "faces").symlink_to(face_runs / "faces", target_is_directory=True)
-    (folder / "sketch").symlink_to(sketch_run, target_is_directory=True)
+def three_models(tiny_run, face_runs, sketch_run, models_folder, tmp_path_factory):
+    folder = models_folder(digits=tiny_run[0], faces=face_runs / "faces", sketch=sketch_run)
     with open_page(folder, tmp_path_factory.mktemp("chromium_three")) as driver:
         WebDriverWait(driver, 60).until(lambda d: draws(d) >= 1)
         yield driver
