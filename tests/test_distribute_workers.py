@@ -53,9 +53,11 @@ class Workers:
         command += ["--workers", addresses] + (["--resume"] if resume else [])
         self.logs = [folder / f"worker{index}-{time.monotonic_ns()}.log" for index in range(count)]
         self.processes = [
-            subprocess.Popen([*command, "--worker-index", str(index)], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+            subprocess.Popen(
+                [*command, "--worker-index", str(index)], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+            )
             for index, log in enumerate(self.logs)
-        ]  # fmt: skip
+        ]
 
     def __enter__(self):
         return self

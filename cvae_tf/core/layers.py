@@ -12,7 +12,8 @@ class Sampling(keras.layers.Layer):
     """Draws z = z_mean + exp(z_log_var / 2) · ε with ε ~ N(0, I).
 
     The reparameterisation trick: the randomness sits in ε, so gradients flow to z_mean and
-    z_log_var. The seed generator's state is a variable, saved with the model.
+    z_log_var. The seed generator's state is a variable: a SavedModel keeps it, a reloaded
+    ``.keras`` file starts a fresh one from the same seed.
     """
 
     def __init__(self, seed=None, **kwargs):

@@ -252,10 +252,11 @@ def changes_text(fields) -> dict:
 
 def upload_forms(schema: dict, path: str, models: dict, fields) -> None:
     """Make the multipart form of ``path`` what the route accepts: ``model`` one of the names of
-    ``models``, the file ``format: image`` in a part of media type ``image/*`` (a picture Pillow reads), and where the models' fields
-    differ (``fields(model)``), one branch per model. A form value is never null, and an empty one
-    is a field left out (FastAPI's rule for forms). Such a field's shared property allows just what
-    some branch does, so a value no served model takes is invalid even to a reader that skips oneOf."""
+    ``models``, the file ``format: image`` in a part of media type ``image/*`` (a picture Pillow
+    reads), and where the models' fields differ (``fields(model)``), one branch per model. A form
+    value is never null, and an empty one is a field left out (FastAPI's rule for forms). Such a
+    field's shared property allows just what some branch does, so a value no served model takes is
+    invalid even to a reader that skips oneOf."""
     if path not in schema["paths"]:  # no served model takes this route
         return
     content = schema["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]

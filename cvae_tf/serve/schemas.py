@@ -40,7 +40,8 @@ class GenerateBase(BaseModel):
         1,
         ge=1,
         le=MAX_IMAGES,
-        description=f"number of images, at most {MAX_IMAGES}; a list of z vectors draws one image each, whatever n says",
+        description=f"number of images, at most {MAX_IMAGES}; a list of z vectors draws one image each, "
+        "whatever n says",
     )
     seed: Whole = Field(
         0, ge=0, le=MAX_SEED, description="seed of the prior latents; the same seed gives the same images"

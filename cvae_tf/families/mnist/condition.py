@@ -48,7 +48,7 @@ class WhiteRatioCondition(Condition):
     size: ClassVar[int] = CONDITION_SIZE
 
     @classmethod
-    def fit(cls, images: np.ndarray, labels: np.ndarray) -> "WhiteRatioCondition":
+    def fit(cls, images: np.ndarray, labels: np.ndarray) -> WhiteRatioCondition:
         labels = _checked_labels(labels)
         ratios = white_ratio(images)
         missing = sorted(set(range(NUM_CLASSES)) - set(np.unique(labels).tolist()))
@@ -89,14 +89,14 @@ class WhiteRatioCondition(Condition):
         return {"mean": self.mean.tolist(), "std": self.std.tolist()}
 
     @classmethod
-    def from_dict(cls, data: dict, folder=None) -> "WhiteRatioCondition":
+    def from_dict(cls, data: dict, folder=None) -> WhiteRatioCondition:
         mean, std = np.asarray(data["mean"], float), np.asarray(data["std"], float)
         if mean.shape != (NUM_CLASSES,) or std.shape != (NUM_CLASSES,):
             raise DataError(f"white-ratio statistics of shape {mean.shape}/{std.shape}; expected (10,) each")
         return cls(mean=mean, std=std)
 
     @classmethod
-    def load(cls, path: str | Path) -> "WhiteRatioCondition":
+    def load(cls, path: str | Path) -> WhiteRatioCondition:
         """From a ``conditions.json`` file (tagged or, as runs saved before tags, untagged)."""
         data = json.loads(Path(path).read_text())
         data.pop("kind", None)

@@ -124,7 +124,6 @@ class Pix2Pix(Family):
         size, training, augment = config.data.image_size[0], config.training, config.data.sketch_augment
         alternates = None
         if augment > 0:  # hand-drawn-looking inputs narrow the gap between edge maps and real sketches
-
             alternates = sketch_variants(data.train.inputs, config.data.sketch_variants, training.seed)
         train = pair_dataset(
             data.train.inputs, data.train.targets, training.batch_size, size, True, training.seed, alternates, augment

@@ -38,9 +38,9 @@ def _residual_block(x, filters, name):
 
 def _upsample(x, filters, name):
     """u-k: a 3×3 transposed conv, stride 2 (doubles H and W) → instance norm → ReLU."""
-    x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name)(
-        x
-    )
+    x = layers.Conv2DTranspose(
+        filters, 3, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name
+    )(x)
     x = InstanceNormalization(name=f"{name}_norm")(x)
     return layers.ReLU(name=f"{name}_relu")(x)
 
