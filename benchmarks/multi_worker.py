@@ -15,7 +15,6 @@ shape. Loopback has no network latency and the bandwidth of memory: it shows the
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ import tensorflow as tf
 
 from cvae_tf.core.config import RunConfig
 from cvae_tf.core.data import make_dataset
-from cvae_tf.core.distribute import fit, strategy_from_options
+from cvae_tf.core.distribute import fit, free_ports, strategy_from_options
 from cvae_tf.core.runs import build_trainer
 
 WARM_UP = 5  # steps not timed (tracing, first allocations)
@@ -108,16 +107,6 @@ def all_reduce_seconds(strategy, trainer, repeats: int = 30) -> dict:
         reduce_once().numpy()
     floats = sum(int(np.prod(shape)) for shape in shapes)
     return {"all_reduce_seconds": (time.perf_counter() - started) / repeats, "gradient_mb": floats * 4 / 2**20}
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for probe in sockets:
-        probe.bind(("127.0.0.1", 0))
-    ports = [probe.getsockname()[1] for probe in sockets]
-    for probe in sockets:
-        probe.close()
-    return ports
 
 
 def launch(cores: str, *role: str, args) -> subprocess.Popen:

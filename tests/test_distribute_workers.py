@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 from conftest import tiny_config
 from helpers import pix2pix_config, write_pairs
 
+from cvae_tf.core.distribute import free_ports
 from cvae_tf.core.runs import train
 from cvae_tf.core.saving import SavedRun
 
@@ -30,16 +30,6 @@ def pix2pix_args(source, epochs):
     sizes = ["--set", "data.image_size=[32,32]", "--set", "model.base_filters=8", "--set", "model.residual_blocks=1"]
     return ["pix2pix", "--data", str(source), *sizes, "--set", "model.discriminator_filters=8", "--batch-size", "4",
             "--epochs", str(epochs)]  # fmt: skip
-
-
-def free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for probe in sockets:
-        probe.bind(("127.0.0.1", 0))
-    ports = [probe.getsockname()[1] for probe in sockets]
-    for probe in sockets:
-        probe.close()
-    return ports
 
 
 class Workers:

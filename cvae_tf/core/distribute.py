@@ -108,6 +108,17 @@ def _checked_address(address, where: str) -> str:
     return address
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` loopback ports free at this moment, for a cluster of local workers (tests, benchmarks)."""
+    sockets = [socket.socket() for _ in range(count)]
+    for probe in sockets:
+        probe.bind(("127.0.0.1", 0))
+    ports = [probe.getsockname()[1] for probe in sockets]
+    for probe in sockets:
+        probe.close()
+    return ports
+
+
 def check_port_free(cluster: Cluster) -> None:
     """This worker's port must be free: TensorFlow's server listens on it on every interface."""
     port = int(cluster.address.rpartition(":")[2])
