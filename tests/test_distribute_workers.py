@@ -133,10 +133,11 @@ def test_pix2pix_on_two_workers_survives_a_killed_worker_and_resumes_where_it_st
     assert log["epoch"].tolist() == [0, 1, 2]
     assert sorted(p.name for p in output.parent.iterdir()) == ["sketches"]  # (kill -9 left worker 1's temp folder)
     assert set(SavedRun.open(output).manifest["models"]) == {"generator", "discriminator"}
-    # pix2pix's jitter is drawn by stateful random ops in a parallel map, so even two single-process
-    # runs differ: measured val_g_l1 0.656 and 0.616 (6 %) after one epoch; hence the wide tolerance.
+    # Two GAN steps from the same seed: the jitter is seeded per pair, and two single-process runs agree
+    # to 0.1 %, yet the two-worker epoch lands 6 % from one process (g_l1 0.563 against 0.599; the digit
+    # C-VAE's many steps agree to 0.5 %); hence a tolerance wide enough for that, not bit for bit.
     for name in ("g_l1", "val_g_l1"):
-        assert log[name][0] == pytest.approx(single["final_metrics"][name], rel=0.15), name
+        assert log[name][0] == pytest.approx(single["final_metrics"][name], rel=0.2), name
 
 
 def _logged_epochs(work) -> list[int]:

@@ -10,6 +10,7 @@ from cvae_tf.families.pix2pix.pairs import (
     edges_to_sketch,
     load_pairs,
     pair_dataset,
+    sketch_variants,
     split_pair,
     to_sketch_convention,
     write_pairs,
@@ -128,3 +129,20 @@ def test_hed_edges_on_a_small_photo():
     probability = hed_probability(photo(64))
     assert probability.shape == (64, 64) and 0 <= probability.min() and probability.max() <= 1
     assert probability[16, 24:40].mean() > probability[32, 32]  # the square's border over its inside
+
+
+def test_the_jitter_is_the_same_for_the_same_seed_and_new_each_epoch():
+    """Each pair's crop, mirror and swap come from a seeded stream, so a seed gives the same batches
+    however the map runs in parallel (and on every worker of a cluster), and each epoch new ones."""
+    rng = np.random.default_rng(0)
+    photos, sketches = (rng.integers(0, 256, (6, 16, 16, 3), dtype=np.uint8) for _ in range(2))
+    alternates = sketch_variants(sketches, 2)
+
+    def two_epochs(seed):
+        batches = pair_dataset(sketches, photos, 3, seed=seed, alternates=alternates, swap_rate=0.5)
+        return [batch["sketch"].numpy() for _ in range(2) for batch in batches]
+
+    first, again, other = two_epochs(5), two_epochs(5), two_epochs(6)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not np.array_equal(first[0], first[2])  # epoch 2 draws anew
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))

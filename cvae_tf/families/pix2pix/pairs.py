@@ -150,21 +150,33 @@ def pair_dataset(inputs, targets, batch_size=1, size=None, training=True, seed=N
         if alternates.shape[0] != len(sketches) or alternates.shape[2:] != sketches.shape[1:]:
             raise ValueError(f"alternates {alternates.shape} do not match the inputs {sketches.shape}")
         dataset = tf.data.Dataset.from_tensor_slices((sketches, alternates, np.asarray(targets)))
-        dataset = dataset.map(lambda s, a, t: (_swap(s, a, swap_rate, seed), t))
     else:
         dataset = tf.data.Dataset.from_tensor_slices((sketches, np.asarray(targets)))
     if training:
         dataset = dataset.shuffle(len(sketches), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.map(lambda s, t: _prepare(s, t, size, training, seed), num_parallel_calls=tf.data.AUTOTUNE)
+    # Each pair's draws come from its own seed, one per pair and epoch from a seeded stream: the same
+    # pictures for the same seed however the map runs in parallel, and on every worker of a cluster.
+    draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    dataset = tf.data.Dataset.zip(dataset, draws)
+    if swapping:
+        dataset = dataset.map(lambda pair, draw: ((_swap(pair[0], pair[1], swap_rate, draw), pair[2]), draw))
+    dataset = dataset.map(lambda pair, draw: _prepare(*pair, size, training, draw), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def _swap(sketch, alternates, rate, seed):
+def _seed(draw, use: int):
+    """The stateless seed of one random choice (``use``) of a pair whose draw is ``draw``."""
+    import tensorflow as tf
+
+    return tf.stack([draw, tf.constant(use, tf.int64)])
+
+
+def _swap(sketch, alternates, rate, draw):
     """The sketch, or with probability ``rate`` one of its alternates (each equally likely)."""
     import tensorflow as tf
 
-    pick = tf.random.uniform((), 0, tf.shape(alternates)[0], dtype=tf.int32, seed=seed)
-    return tf.cond(tf.random.uniform((), seed=seed) < rate, lambda: alternates[pick], lambda: sketch)
+    pick = tf.random.stateless_uniform((), _seed(draw, 0), 0, tf.shape(alternates)[0], dtype=tf.int32)
+    return tf.cond(tf.random.stateless_uniform((), _seed(draw, 1)) < rate, lambda: alternates[pick], lambda: sketch)
 
 
 def sketch_variants(sketches, count=2, seed=0):
@@ -189,7 +201,7 @@ def _grey(image):
     return np.asarray(Image.fromarray(image[..., :3].astype(np.uint8)).convert("L"))
 
 
-def _prepare(sketch, target, size, training, seed):
+def _prepare(sketch, target, size, training, draw):
     """Scale to floats, apply the shared jitter, split back into the model's two inputs."""
     import tensorflow as tf
 
@@ -197,8 +209,8 @@ def _prepare(sketch, target, size, training, seed):
     if training:
         grown = int(round(size * JITTER))
         both = tf.image.resize(both, (grown, grown), method="bilinear")
-        both = tf.image.random_crop(both, (size, size, 4), seed=seed)
-        both = tf.image.random_flip_left_right(both, seed=seed)
+        both = tf.image.stateless_random_crop(both, (size, size, 4), seed=_seed(draw, 2))
+        both = tf.image.stateless_random_flip_left_right(both, seed=_seed(draw, 3))
     else:
         both = tf.image.resize(both, (size, size), method="bilinear")
     return {"sketch": both[..., :1], "image": tf.clip_by_value(both[..., 1:], -1.0, 1.0)}
