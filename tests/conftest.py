@@ -121,31 +121,32 @@ def sample_data():
 
 
 @pytest.fixture(scope="session")
-def sample_classifier(tmp_path_factory, sample_data):
-    """``classify_nums`` trained two epochs on the bundled sample by the runner, as
-    ``cvae-tf train classify_nums`` does, and saved as a run folder."""
-    from cvae_tf.core.runs import train
+def sample_classifier(tmp_path_factory):
+    """``classify_nums`` trained two epochs on the bundled sample by ``cvae-tf train classify_nums``
+    (its defaults read the MNIST formats), saved as a run folder."""
+    from cvae_tf.cli import main
     from cvae_tf.core.saving import SavedRun
     from cvae_tf.families.mnist.evaluate import CLASSIFIER
 
     folder = tmp_path_factory.mktemp("judge") / CLASSIFIER
-    config = RunConfig.for_family(CLASSIFIER)
-    config.data.source, config.training.epochs = "sample", 2
-    train(config, folder, verbose=0, data=sample_data)
+    assert main(["train", CLASSIFIER, "--data", "sample", "--epochs", "2", "--output", str(folder), "--quiet"]) == 0
     return folder, SavedRun.open(folder).model("classifier")
 
 
 @pytest.fixture(scope="session")
 def sketch_run(tmp_path_factory):
-    """A pix2pix run (base 8, one residual block) trained one epoch on four 32 × 32 pairs; shared by the
-    export tests."""
+    """A pix2pix run (base 8, one residual block) trained one epoch on four 32 × 32 pairs, half of its
+    inputs swapped for sketch-like drawings; six test pairs. Shared by the pix2pix, export, evaluation
+    and page tests."""
     from helpers import pix2pix_config, write_pairs
 
     from cvae_tf.core.runs import train
 
     pairs = tmp_path_factory.mktemp("sketch_pairs")
     write_pairs(pairs / "train", 4, 32)
-    write_pairs(pairs / "test", 2, 32, seed=1)
+    write_pairs(pairs / "test", 6, 32, seed=1)
     output = tmp_path_factory.mktemp("sketch_run") / "sketch2photo"
-    train(pix2pix_config(pairs, 32), output, verbose=0)
+    config = pix2pix_config(pairs, 32)
+    config.data.sketch_augment = 0.5  # the augmented pipeline trains end to end
+    train(config, output, verbose=0)
     return output

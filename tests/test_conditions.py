@@ -31,6 +31,28 @@ def test_fit_gives_per_digit_statistics_and_the_spec_formula(digits):
     np.testing.assert_allclose(condition.expected_ratio([3], [0.0]), condition.mean[3])
 
 
+def test_a_wider_spread_narrows_c_and_the_family_fits_it_from_the_config(digits):
+    from types import SimpleNamespace
+
+    from cvae_tf.core.config import RunConfig
+    from cvae_tf.core.registry import get_family
+
+    images, labels = digits
+    plain, wide = WhiteRatioCondition.fit(images, labels), WhiteRatioCondition.fit(images, labels, spread=1.1)
+    np.testing.assert_allclose(wide.std, 1.1 * plain.std)
+    np.testing.assert_array_equal(wide.mean, plain.mean)
+    c, narrower = plain.white_value(images, labels), wide.white_value(images, labels)
+    inside = np.abs(c) < 1  # not clipped
+    np.testing.assert_allclose(narrower[inside], c[inside] / 1.1, rtol=1e-5)
+    config = RunConfig.for_family("mnist")
+    assert config.model.white_spread == 1.0
+    config.set("model.white_spread", 1.1)
+    data = SimpleNamespace(train=SimpleNamespace(images=images, labels=labels))
+    np.testing.assert_allclose(get_family("mnist").fit_condition(config, data).std, wide.std)
+    with pytest.raises(ValueError, match=r"white spread = 0; expected a number above 0"):
+        WhiteRatioCondition.fit(images, labels, spread=0)
+
+
 def test_condition_vectors_and_round_trip(tmp_path, digits):
     images, labels = digits
     condition = WhiteRatioCondition.fit(images, labels)

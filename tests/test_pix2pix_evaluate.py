@@ -1,30 +1,23 @@
 """pix2pix evaluation (L1 / PSNR / SSIM / Fréchet against baselines, edge and sketch-like inputs)
-and the sketch-like augmentation, on tiny runs trained on synthetic pairs."""
+and the sketch-like augmentation, on the session's tiny run trained on synthetic pairs."""
 
 import json
 import shutil
 
 import numpy as np
 import pytest
-from helpers import pix2pix_config, write_pairs
 from PIL import Image
 
-from cvae_tf.core.runs import train
 from cvae_tf.families.pix2pix.evaluate import frechet_distance, picture_metrics, projection_features
 from cvae_tf.families.pix2pix.pairs import pair_dataset, sketch_variants
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pairs")
-    write_pairs(root / "train", 8)
-    write_pairs(root / "test", 6, seed=1)
-    folder = tmp_path_factory.mktemp("runs")
-    gan = pix2pix_config(root)
-    gan.data.sketch_augment = 0.5  # the augmented pipeline trains end to end
-    train(gan, folder / "gan", verbose=0)
-    shutil.copytree(folder / "gan", folder / "l1_only")  # a stand-in baseline: training another costs time
-    return folder / "gan", folder / "l1_only"
+def runs(sketch_run, tmp_path_factory):
+    """The session's pix2pix run (six test pairs), and a copy of it as a stand-in baseline."""
+    baseline = tmp_path_factory.mktemp("baseline") / "l1_only"
+    shutil.copytree(sketch_run, baseline)
+    return sketch_run, baseline
 
 
 def test_evaluate_cli_scores_the_run_and_its_baselines_on_edges_and_sketches(runs, tmp_path):
@@ -33,7 +26,7 @@ def test_evaluate_cli_scores_the_run_and_its_baselines_on_edges_and_sketches(run
     gan, l1_only = runs
     assert main(["evaluate", str(gan), "--baseline", str(l1_only), "--output", str(tmp_path), "--samples", "3"]) == 0
     report = json.loads((tmp_path / "evaluation.json").read_text())
-    assert set(report["metrics"]) == {"gan", "l1_only", "mean training picture"}
+    assert set(report["metrics"]) == {"sketch2photo", "l1_only", "mean training picture"}
     for by_kind in report["metrics"].values():
         assert set(by_kind) == {"edges", "sketch"}
         assert set(by_kind["edges"]) == {"l1", "psnr", "ssim", "frechet"}

@@ -15,7 +15,7 @@ from cvae_tf.serve.server import running_server
 
 @pytest.fixture(scope="module")
 def pix2pix_run(sketch_run):
-    """The session's tiny pix2pix run (four 32 × 32 pairs to train on, two to validate) and its manifest."""
+    """The session's tiny pix2pix run (four 32 × 32 pairs to train on, six to validate) and its manifest."""
     return sketch_run, SavedRun.open(sketch_run).manifest
 
 
@@ -23,7 +23,7 @@ def test_the_runner_trains_pix2pix_and_logs_both_players(pix2pix_run):
     output, manifest = pix2pix_run
     assert manifest["family"] == "pix2pix" and manifest["monitor"] == "val_g_l1"
     assert {"d_loss", "g_gan", "g_l1", "val_g_l1"} <= set(manifest["final_metrics"])
-    assert (manifest["data"]["train"], manifest["data"]["val"]) == (4, 2)
+    assert (manifest["data"]["train"], manifest["data"]["val"]) == (4, 6)
     run = SavedRun.open(output)
     assert run.manifest["models"] == {"generator": "pix2pix_generator", "discriminator": "pix2pix_discriminator"}
 

@@ -6,6 +6,7 @@ import tensorflow as tf
 from conftest import tiny_config
 from helpers import Interrupt
 
+from cvae_tf.core.config import RunConfig
 from cvae_tf.core.data import make_dataset
 from cvae_tf.core.errors import RunError
 from cvae_tf.core.runs import build_trainer, train, work_dir
@@ -161,3 +162,15 @@ def test_without_the_grey_loss_validation_scores_mse_plus_kl_only(tmp_path):
     best = manifest["best_metrics"]
     assert best["val_grey"] > 10.0  # the term is still measured and logged …
     assert best["val_loss"] == pytest.approx(best["val_mse"] + best["val_kl"], rel=1e-5)  # … but not counted
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.5])
+def test_the_kl_weight_of_the_config_scales_the_digit_cvae_objective(tiny_run, weight):
+    run = SavedRun.open(tiny_run[0])
+    config = RunConfig.from_dict(run.manifest["config"])
+    assert config.training.kl_weight == 1.0  # saved runs without the key read the default
+    config.set("training.kl_weight", weight)
+    trainer = run.family.trainer(config, {"encoder": run.encoder, "decoder": run.decoder})
+    terms = {"mse": np.float32([3.0]), "kl": np.float32([5.0]), "grey": np.float32([7.0])}
+    expected = 3.0 + weight * 5.0 + config.training.grey_weight * 7.0
+    np.testing.assert_allclose(np.asarray(trainer.objective(terms)), [expected], rtol=1e-6)

@@ -131,7 +131,6 @@ class FaceTrainingConfig(VAETrainingConfig):
     # measure (Fréchet 1.75 → 2.17, diversity 91% → 77%, flip 99.5% → 96.5%; benchmarks/RESULTS.md).
     sharpness: str = choice("none", ("frequency", "none"))
     grey_weight: float = 1.0  # k, the sharpness term's weight
-    kl_weight: float = 1.0  # β, the KL term's weight
     judge_weight: float = 10.0  # the control term's weight (prior samples judged by the condition models); 0 = off
     # The fields the control term judges. Not sex: the data teach it, and judged by its own sex
     # model the decoder learned that model's cues (sex obeyed 87.5% by models trained apart, 96.5%

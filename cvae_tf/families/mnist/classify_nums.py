@@ -11,6 +11,7 @@ from cvae_tf.core.data import make_dataset
 from cvae_tf.core.family import Family, Prepared, register_family
 from cvae_tf.core.training import learning_rate
 from cvae_tf.families.mnist.classifier import build_classifier
+from cvae_tf.families.mnist.data import MnistDataConfig
 
 
 @dataclass
@@ -28,6 +29,7 @@ class ClassifierTrainingConfig(TrainingSection):
 
 class ClassifyNums(Family):
     name = "classify_nums"
+    data_config = MnistDataConfig
     model_config = ClassifierModelConfig
     training_config = ClassifierTrainingConfig
     description = "digit classifier (the evaluation's judge)"

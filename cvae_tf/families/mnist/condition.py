@@ -48,7 +48,11 @@ class WhiteRatioCondition(Condition):
     size: ClassVar[int] = CONDITION_SIZE
 
     @classmethod
-    def fit(cls, images: np.ndarray, labels: np.ndarray) -> WhiteRatioCondition:
+    def fit(cls, images: np.ndarray, labels: np.ndarray, spread: float = 1.0) -> WhiteRatioCondition:
+        """μ_d and ``spread`` · σ_d of the training images: a spread above 1 maps the same strokes to a
+        narrower range of c, so c = ±1 asks for less extreme strokes."""
+        if not spread > 0:
+            raise ValueError(f"white spread = {spread!r}; expected a number above 0 (1 = the data's own σ_d)")
         labels = _checked_labels(labels)
         ratios = white_ratio(images)
         missing = sorted(set(range(NUM_CLASSES)) - set(np.unique(labels).tolist()))
@@ -56,7 +60,7 @@ class WhiteRatioCondition(Condition):
             raise DataError(f"no training images of digit(s) {missing}; every digit 0-9 needs some to fit μ_d, σ_d")
         mean = np.array([ratios[labels == d].mean() for d in range(NUM_CLASSES)])
         std = np.array([ratios[labels == d].std() for d in range(NUM_CLASSES)])
-        return cls(mean=mean, std=np.maximum(std, 1e-6))
+        return cls(mean=mean, std=np.maximum(spread * std, 1e-6))
 
     def white_value(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """The normalised white ratio c in [−1, 1] of each image under its own digit's statistics."""

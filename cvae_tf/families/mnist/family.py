@@ -7,12 +7,19 @@ scored by the digit classifier ``classify_nums`` (``evaluate``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from cvae_tf.families.mnist import evaluate as digits
 from cvae_tf.families.mnist import generate, latent
 from cvae_tf.families.mnist.condition import CONDITION_SIZE, WhiteRatioCondition
-from cvae_tf.families.vae.family import ConvVAE, register_family, register_judge
+from cvae_tf.families.vae.family import ConvVAE, ConvVAEModelConfig, register_family, register_judge
+
+
+@dataclass
+class MnistCVAEModelConfig(ConvVAEModelConfig):
+    white_spread: float = 1.0  # σ_d's multiplier in the white condition c = 0.5 · (r − μ_d) / (spread · σ_d)
 
 
 class MnistCVAE(ConvVAE):
@@ -22,12 +29,13 @@ class MnistCVAE(ConvVAE):
     aliases = ("mnist",)
     renamed_from = ()
     description = "MNIST C-VAE: a digit and its stroke thickness"
+    model_config = MnistCVAEModelConfig
     prefix = "cvae"
     condition_size = CONDITION_SIZE
     commands = (latent.add_parser,)
 
     def fit_condition(self, config, data):
-        return WhiteRatioCondition.fit(data.train.images, data.train.labels)
+        return WhiteRatioCondition.fit(data.train.images, data.train.labels, config.model.white_spread)
 
     def sample_request(self, n, seed=0, per_class=100, values=None):
         """The digits 0-9, ``per_class`` of each in a row (or ``n`` in turn), at the requested white."""

@@ -42,6 +42,7 @@ class VAETrainingConfig(TrainingSection):
     batch_size: int | None = nullable(None, like=256)  # None: 256 for full MNIST, 32 for a small set such as the sample
     grey_weight: float = 0.5  # k, the weight of the sharpness term
     grey_from_epoch: int | None = nullable(2)  # 1-based epoch that switches it on; None = never
+    kl_weight: float = 1.0  # β, the KL term's weight
 
     @property
     def objective_grey_weight(self) -> float:
@@ -122,8 +123,8 @@ class ConvVAE(Family):
         return VAETrainer(models["encoder"], models["decoder"], **self.loss_options(config))
 
     def loss_options(self, config) -> dict:
-        """The trainer's sharpness term: the grey loss Σ y(1 − y), weighted by k."""
-        return {"grey_weight": config.training.objective_grey_weight}
+        """The trainer's weights: β on the KL term, k on the sharpness term (the grey loss Σ y(1 − y))."""
+        return {"grey_weight": config.training.objective_grey_weight, "kl_weight": config.training.kl_weight}
 
     def callbacks(self, config) -> list:
         return [SharpnessSwitch(config.training.grey_from_epoch)]

@@ -1,0 +1,102 @@
+"""The digit C-VAE's candidate defaults, each trained with several seeds and judged against the targets.
+
+    python benchmarks/digit_defaults.py --data ../shared/data/mnist --judge runs/judge/classify_nums \\
+        --candidates default k035 --seeds 0 1 --epochs 10 --out runs/digit_defaults
+
+Each candidate is a set of config overrides (``--set`` of ``experiments.py``); every (candidate,
+seed) is one ``benchmarks/experiments.py`` run in its own process, appended to ``--out``'s
+``experiments.jsonl`` (a finished run is reused, so a stopped sweep continues). The table printed
+last gives each candidate's mean over its seeds and the spread between them, one column per
+target. The judge is a ``classify_nums`` run (``cvae-tf train classify_nums --data DATA --output JUDGE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+CANDIDATES = {
+    "default": [],
+    "k035": ["training.grey_weight=0.35"],
+    "k040_spread11": ["training.grey_weight=0.4", "model.white_spread=1.1"],
+    "spread11": ["model.white_spread=1.1"],
+    "beta12": ["training.kl_weight=1.2"],
+    "latent40": ["model.latent_dim=40"],
+    "latent40_k035": ["model.latent_dim=40", "training.grey_weight=0.35"],
+}
+# (column, summary key, bound, "min" or "max" or "near": what the target asks of it)
+COLUMNS = [
+    ("cond. acc.", "conditional_accuracy", 0.995, "min"),
+    ("sweep acc.", "sweep_accuracy", 0.985, "min"),
+    ("grey share error", "grey_share_error", 0.10, "max"),
+    ("Fréchet ratio", "frechet_ratio", 3.0, "max"),
+    ("diversity", "diversity_ratio", 0.90, "min"),
+    ("thickness r (worst)", "worst_correlation", 0.98, "min"),
+]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="../shared/data/mnist")
+    parser.add_argument("--judge", type=Path, default=Path("runs/judge/classify_nums"))
+    parser.add_argument("--candidates", nargs="+", default=list(CANDIDATES), choices=list(CANDIDATES))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--out", type=Path, default=Path("runs/digit_defaults"))
+    return parser.parse_args(argv)
+
+
+def run_name(candidate: str, seed: int, epochs: int) -> str:
+    return f"{candidate}_e{epochs}_s{seed}"
+
+
+def finished(log: Path) -> dict:
+    """The records already in the sweep's log, by run name."""
+    if not log.exists():
+        return {}
+    return {record["name"]: record for record in map(json.loads, log.read_text().splitlines())}
+
+
+def table(records: dict, candidates, seeds, epochs) -> str:
+    """One row per candidate: the mean over its seeds, the spread (max − min) in brackets, and
+    how many of its columns meet their target."""
+    head = "| candidate | overrides | " + " | ".join(name for name, *_ in COLUMNS) + " | targets met |"
+    lines = [head, "|" + "---|" * (len(COLUMNS) + 3)]
+    for candidate in candidates:
+        rows = [records[name] for seed in seeds if (name := run_name(candidate, seed, epochs)) in records]
+        if not rows:
+            continue
+        cells, met = [], 0
+        for _, key, bound, kind in COLUMNS:
+            values = np.array([row[key] for row in rows], float)
+            mean = values.mean()
+            met += bool(mean >= bound if kind == "min" else mean <= bound)
+            cells.append(f"{mean:.4g} (±{(values.max() - values.min()) / 2:.2g})")
+        overrides = ", ".join(CANDIDATES[candidate]) or "—"
+        lines.append(f"| {candidate} | {overrides} | " + " | ".join(cells) + f" | {met}/{len(COLUMNS)} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    log = args.out / "experiments.jsonl"
+    experiment = Path(__file__).with_name("experiments.py")
+    for candidate in args.candidates:
+        for seed in args.seeds:
+            name = run_name(candidate, seed, args.epochs)
+            if name in finished(log):
+                continue
+            sets = [*CANDIDATES[candidate], f"training.seed={seed}", f"training.epochs={args.epochs}"]
+            command = [sys.executable, str(experiment), name, "--data", args.data, "--eval-data", args.data]
+            command += ["--judge", str(args.judge), "--out", str(args.out), "--log", str(log)]
+            subprocess.run([*command, *(part for item in sets for part in ("--set", item))], check=True)
+    print(table(finished(log), args.candidates, args.seeds, args.epochs))
+
+
+if __name__ == "__main__":
+    main()
