@@ -275,6 +275,9 @@ def test_reconstruct_rejects_bad_fields_and_a_missing_file(client, real_digit):
     assert "expected whole numbers 0 … 9" in bad.json()["detail"]  # the model's own range, not a fixed one
     own = client.post("/reconstruct", files=files, data={"model": "digits", "digit": "-1"})
     assert own.status_code == 400 and own.json()["detail"].startswith("digit: ")
+    for text in ("4.0", " 4", "04", "four"):  # the schema's text of a class is its digits, nothing else
+        odd = client.post("/reconstruct", files=files, data={"model": "digits", "digit": text})
+        assert odd.status_code == 400 and f"digit = {text!r}; expected a whole number" in odd.json()["detail"], text
     missing = client.post("/reconstruct", data={"model": "digits"})
     assert missing.status_code == 422 and "file" in field_errors(missing)
 

@@ -131,10 +131,12 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
     def reconstruct(
         file: UploadFile = File(description="a picture (PNG, JPEG, …); a greyscale model's convention is applied"),
         model: str = Form(min_length=1, max_length=200),
-        digit: int | None = Form(
-            None, description="the upload's own class, in the model's range; predicted if left out"
+        digit: str | None = Form(
+            None, max_length=20, description="the upload's own class, in the model's range; predicted if left out"
         ),
-        as_digit: int | None = Form(None, description="also re-draw the upload's style as this class of the model"),
+        as_digit: str | None = Form(
+            None, max_length=20, description="also re-draw the upload's style as this class of the model"
+        ),
         changes: str | None = Form(
             None,
             max_length=2000,
@@ -144,6 +146,7 @@ def create_app(models_dir: str | Path, max_body: int = DEFAULT_MAX_BODY) -> Fast
         format: Literal["png", "json"] = Form("png"),
     ):
         served = lookup(model, ServedGenerator)
+        digit, as_digit = form_integer("digit", digit), form_integer("as_digit", as_digit)
         check_classes(served, digit=digit, as_digit=as_digit)
         changed = parse_changes(changes)
         image = read_image(file.file.read(), file.filename or "upload", served.image_shape, background="black")
@@ -208,6 +211,16 @@ def parse_changes(text: str | None) -> dict | None:
     return changes
 
 
+def form_integer(name: str, text: str | None) -> int | None:
+    """A form field holding a whole number, written as its digits (None when left out). A form sends
+    text, so the schema states the text (``class_text``), and this reads exactly that text."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"-?(0|[1-9][0-9]*)", text):
+        raise RequestError(f"{name} = {text!r}; expected a whole number written as digits, such as 3")
+    return int(text)
+
+
 def check_classes(served: ServedGenerator, **classes) -> None:
     """The form's class fields within the model's own class range (a digit: 0-9), as its form schema says."""
     field = served.class_field
@@ -224,15 +237,23 @@ def reconstruct_form(model: ServedGenerator) -> dict:
     a condition read from the upload (see ``changes_text``), or neither."""
     field = model.class_field
     if field is not None:
-        whole = {"type": "integer", "minimum": int(field.minimum), "maximum": int(field.maximum)}
-        return {"digit": {"anyOf": [whole, UNSET]}, "as_digit": {"anyOf": [whole, UNSET]}, "changes": UNSET}
+        whole = class_text(int(field.minimum), int(field.maximum))
+        return {"digit": whole, "as_digit": whole, "changes": UNSET}
     if not model.reads_images:  # an unconditional model takes no class and no changes
         return {"digit": UNSET, "as_digit": UNSET, "changes": UNSET}
-    return {"digit": UNSET, "as_digit": UNSET, "changes": {"anyOf": [changes_text(model.fields), UNSET]}}
+    return {"digit": UNSET, "as_digit": UNSET, "changes": changes_text(model.fields)}
+
+
+def class_text(low: int, high: int) -> dict:
+    """A class in [low, high] as a form holds it: a whole number, or its text (a form sends 3 and "3"
+    as the same bytes), or "" for the field left out."""
+    pattern = "^(" + "|".join(str(value) for value in range(low, high + 1)) + ")?$"
+    return {"type": ["integer", "string"], "minimum": low, "maximum": high, "pattern": pattern}
 
 
 def changes_text(fields) -> dict:
-    """``changes`` for these condition fields: a string holding a JSON object of their names and numbers.
+    """``changes`` for these condition fields: a string holding a JSON object of their names and numbers,
+    or "" for the field left out.
 
     The ``pattern`` states the names and that the values are numbers, as a validator reads it; the
     ranges are in ``contentSchema``, which validators leave to the reader (format ``json``).
@@ -244,7 +265,7 @@ def changes_text(fields) -> dict:
     return {
         "type": "string",
         "format": "json",
-        "pattern": rf"^\{{({pair}(,{pair})*)?\}}$",
+        "pattern": rf"^(\{{({pair}(,{pair})*)?\}})?$",
         "contentMediaType": "application/json",
         "contentSchema": {"type": "object", "properties": values, "additionalProperties": False},
     }
@@ -277,8 +298,11 @@ def upload_forms(schema: dict, path: str, models: dict, fields) -> None:
     if any(branches.values()):
         form["oneOf"] = [{"properties": {"model": {"const": name}, **branch}} for name, branch in branches.items()]
     for name in dict.fromkeys(key for branch in branches.values() for key in branch):
-        kinds = [kind for branch in branches.values() for kind in branch[name].get("anyOf", [branch[name]])]
-        properties[name] = {**properties[name], "anyOf": list({json.dumps(kind): kind for kind in kinds}.values())}
+        kinds = list({json.dumps(branch[name]): branch[name] for branch in branches.values()}.values())
+        if len(kinds) > 1:  # every other kind takes "" too: one union without a branch that repeats it
+            kinds = [kind for kind in kinds if kind != UNSET]
+        shared = {key: value for key, value in properties[name].items() if key not in ("anyOf", "type", "maxLength")}
+        properties[name] = {**kinds[0], **shared} if len(kinds) == 1 else {**shared, "anyOf": kinds}
 
 
 def _json_safe(value):
