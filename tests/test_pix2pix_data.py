@@ -146,3 +146,28 @@ def test_the_jitter_is_the_same_for_the_same_seed_and_new_each_epoch():
     assert all(np.array_equal(a, b) for a, b in zip(first, again))
     assert not np.array_equal(first[0], first[2])  # epoch 2 draws anew
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_other_edge_detectors_join_the_alternates_that_training_swaps_in(tmp_path):
+    from cvae_tf.core.config import RunConfig
+    from cvae_tf.families.pix2pix.family import Pix2Pix, load_pair_folder
+
+    write_pair_files(tmp_path / "pairs" / "train", 3)
+    write_pair_files(tmp_path / "pairs" / "test", 2)
+    config = RunConfig.for_family("pix2pix")
+    data = config.data
+    data.source, data.image_size, data.edge_cache = str(tmp_path / "pairs"), [32, 32], str(tmp_path / "cache")
+    data.edges, data.other_edges = "hed", ["canny"]
+    with pytest.raises(ValueError, match=r"needs data.sketch_augment > 0"):
+        load_pair_folder(data)
+    data.sketch_augment = 1.0
+    pairs = load_pair_folder(data)
+    assert pairs.train.others.shape == (3, 1, 32, 32) and pairs.test.others is None
+    canny = [edges_to_sketch(cached_edge_map(None, photo, "canny", None)) for photo in pairs.train.targets]
+    np.testing.assert_array_equal(pairs.train.others[:, 0], canny)
+    config.training.batch_size = 3
+    inputs = next(iter(Pix2Pix().prepare(config, pairs).train))["sketch"].numpy()[..., 0]
+    assert not np.allclose(inputs, pairs.train.inputs / 255.0)  # every input swapped for an alternate
+    data.other_edges = ["hed"]
+    with pytest.raises(ValueError, match=r"expected some of \['canny'\] beside data.edges"):
+        load_pair_folder(data)

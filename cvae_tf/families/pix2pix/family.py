@@ -5,7 +5,9 @@ D step and a G step. The data are A|B pair files (``cvae_tf.families.pix2pix.pai
 set, the inputs are edge maps drawn from the target photos (HED or Canny, cached) instead of
 the pair's other half. Inputs follow the sketch convention: dark strokes on white.
 ``data.sketch_augment`` swaps training inputs for ``edges.sketchify``'d versions with that
-probability (edge maps are cleaner than what people draw).
+probability (edge maps are cleaner than what people draw), and ``data.other_edges`` adds other
+detectors' maps to what it swaps in. ``model.upsampling = resize`` trades the transposed convolutions
+for resize-then-convolve, with the same weights and no checkerboard.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ class PairsDataConfig(DataConfig):
     edge_cache: str = "~/.cache/cvae_tf/edges"
     sketch_augment: float = 0.0  # training: probability that an input is swapped for a sketchify'd version
     sketch_variants: int = 2  # sketchify'd versions made per training input (seeded) when sketch_augment > 0
+    # Edge detectors besides ``edges`` whose maps of the training photos join the alternates (e.g. [canny]):
+    # a model trained on one detector's maps reads that detector's style, not edges in general.
+    other_edges: list = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +54,7 @@ class Pix2PixModelConfig(ModelSection):
     base_filters: int = 64  # 64 with 9 blocks: the original's 11,377,155-parameter generator
     residual_blocks: int = 9
     discriminator_filters: int = 64
+    upsampling: str = choice("transpose", ("transpose", "resize"))  # resize: nearest, then a 3×3 conv
 
 
 @dataclass
@@ -65,6 +71,7 @@ class Pix2PixTrainingConfig(TrainingSection):
 class PairSplit:
     inputs: np.ndarray  # uint8 (N, H, W, 3) or (N, H, W)
     targets: np.ndarray  # uint8 (N, H, W, 3)
+    others: np.ndarray | None = None  # uint8 (N, K, H, W): the edge maps of data.other_edges
 
     def __len__(self):
         return len(self.targets)
@@ -84,26 +91,43 @@ def load_pair_folder(data: PairsDataConfig, seed: int = 0) -> PairData:
     root = Path(data.source)
     if not root.exists():
         raise FileNotFoundError(f"{root}: no such folder of A|B pair images")
+    _check_other_edges(data)
 
-    def split(folder):
+    def split(folder, others=()):
         if not folder.is_dir():
             return None
         inputs, targets = load_pairs(folder, data.input_side)
-        if data.edges != "none":
-            inputs = _edge_sketches(list_pairs(folder), targets, data.edges, data.edge_cache)
-        return PairSplit(inputs, targets)
+        if data.edges == "none":
+            return PairSplit(inputs, targets)
+        paths = list_pairs(folder)
+        inputs = _edge_sketches(paths, targets, data.edges, data.edge_cache)
+        more = [_edge_sketches(paths, targets, method, data.edge_cache) for method in others]
+        return PairSplit(inputs, targets, np.stack(more, axis=1) if more else None)
 
-    train = split(root / "train")
+    train = split(root / "train", data.other_edges)
     if train is None:
-        whole = split(root)
+        whole = split(root, data.other_edges)
         order = np.random.default_rng(seed).permutation(len(whole))
         n_val, n_test = (max(1, round(len(whole) * f)) for f in (data.val_fraction, data.test_fraction))
         parts = np.split(order, [n_val, n_val + n_test])
-        val, test, train = (PairSplit(whole.inputs[p], whole.targets[p]) for p in parts)
+        others = (None if whole.others is None else whole.others[p] for p in parts)
+        val, test, train = (PairSplit(whole.inputs[p], whole.targets[p], more) for p, more in zip(parts, others))
         return PairData(train, val, test, str(root))
     test = split(root / "test") or split(root / "val")
     val = split(root / "val") or test
     return PairData(train, val, test, str(root))
+
+
+def _check_other_edges(data: PairsDataConfig) -> None:
+    """``data.other_edges``: other detectors than ``data.edges``, swapped in at ``sketch_augment``'s rate."""
+    if not data.other_edges:
+        return
+    known = [method for method in ("canny", "hed") if method != data.edges]
+    unknown = [method for method in data.other_edges if method not in known]
+    if data.edges == "none" or unknown:
+        raise ValueError(f"data.other_edges = {data.other_edges}; expected some of {known} beside data.edges")
+    if data.sketch_augment <= 0:
+        raise ValueError("data.other_edges needs data.sketch_augment > 0: the rate at which an input is swapped")
 
 
 def _edge_sketches(paths, photos, method, cache):
@@ -125,6 +149,8 @@ class Pix2Pix(Family):
         alternates = None
         if augment > 0:  # hand-drawn-looking inputs narrow the gap between edge maps and real sketches
             alternates = sketch_variants(data.train.inputs, config.data.sketch_variants, training.seed)
+            if data.train.others is not None:  # and other detectors' maps, the gap between their styles
+                alternates = np.concatenate([data.train.others, alternates], axis=1)
         train = pair_dataset(
             data.train.inputs, data.train.targets, training.batch_size, size, True, training.seed, alternates, augment
         )
@@ -134,7 +160,9 @@ class Pix2Pix(Family):
     def build_models(self, config) -> dict:
         model = config.model
         return {
-            "generator": build_generator(config.data.channels, model.base_filters, model.residual_blocks),
+            "generator": build_generator(
+                config.data.channels, model.base_filters, model.residual_blocks, model.upsampling
+            ),
             "discriminator": build_discriminator(3, config.data.channels, model.discriminator_filters),
         }
 

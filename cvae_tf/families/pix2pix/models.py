@@ -36,11 +36,17 @@ def _residual_block(x, filters, name):
     return layers.Add(name=f"{name}_add")([x, y])
 
 
-def _upsample(x, filters, name):
-    """u-k: a 3×3 transposed conv, stride 2 (doubles H and W) → instance norm → ReLU."""
-    x = layers.Conv2DTranspose(
-        filters, 3, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name
-    )(x)
+def _upsample(x, filters, name, mode="transpose"):
+    """u-k: doubles H and W → instance norm → ReLU. ``transpose``: a 3×3 transposed conv, stride 2 (the
+    original); ``resize``: nearest-neighbour resize, then a 3×3 conv, with the same weights, and no
+    checkerboard, since every output pixel sums the same number of kernel taps."""
+    if mode == "resize":
+        x = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=INIT, name=name)(x)
+    else:
+        x = layers.Conv2DTranspose(
+            filters, 3, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name
+        )(x)
     x = InstanceNormalization(name=f"{name}_norm")(x)
     return layers.ReLU(name=f"{name}_relu")(x)
 
@@ -49,12 +55,14 @@ def build_generator(
     input_channels=1,
     base_filters=64,
     residual_blocks=9,
+    upsampling="transpose",
     name="pix2pix_generator",
 ):
     """CycleGAN's ResNet generator: c7s1-64, d128, d256, 9×R256, u128, u64, c7s1-3 with tanh.
 
     Every conv that is followed by instance norm has no bias; the last conv keeps its bias.
-    For one input channel and 64 base filters that gives 11,377,155 parameters, the original's count.
+    For one input channel and 64 base filters that gives 11,377,155 parameters, the original's count,
+    with either ``upsampling`` ("transpose" or "resize", see ``_upsample``).
     """
     sketch = keras.Input((None, None, input_channels), name="sketch")
     f = base_filters
@@ -63,8 +71,8 @@ def build_generator(
     x = _conv_norm_relu(x, 4 * f, 3, 2, "d2")
     for index in range(residual_blocks):
         x = _residual_block(x, 4 * f, f"res{index + 1}")
-    x = _upsample(x, 2 * f, "u1")
-    x = _upsample(x, f, "u2")
+    x = _upsample(x, 2 * f, "u1", upsampling)
+    x = _upsample(x, f, "u2", upsampling)
     x = ReflectionPadding2D(3, name="out_pad")(x)
     x = layers.Conv2D(3, 7, padding="valid", kernel_initializer=INIT, name="out_conv")(x)
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
