@@ -24,8 +24,9 @@ CANDIDATES = {
     "default": [],
     "k035": ["training.grey_weight=0.35"],
     "k040_spread11": ["training.grey_weight=0.4", "model.white_spread=1.1"],
-    "spread11": ["model.white_spread=1.1"],
+    "k040": ["training.grey_weight=0.4"],
     "beta12": ["training.kl_weight=1.2"],
+    "k035_beta12": ["training.grey_weight=0.35", "training.kl_weight=1.2"],
     "latent40": ["model.latent_dim=40"],
     "latent40_k035": ["model.latent_dim=40", "training.grey_weight=0.35"],
 }
@@ -48,6 +49,7 @@ def parse_args(argv=None):
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--out", type=Path, default=Path("runs/digit_defaults"))
+    parser.add_argument("--report", action="store_true", help="print the table of the finished runs; train nothing")
     return parser.parse_args(argv)
 
 
@@ -86,7 +88,7 @@ def main(argv=None):
     args = parse_args(argv)
     log = args.out / "experiments.jsonl"
     experiment = Path(__file__).with_name("experiments.py")
-    for candidate in args.candidates:
+    for candidate in [] if args.report else args.candidates:
         for seed in args.seeds:
             name = run_name(candidate, seed, args.epochs)
             if name in finished(log):
