@@ -5,7 +5,8 @@ flip test (the same z with the sex flipped), and Pearson's r between requested a
 values per regressor. Quality (any face VAE, so the vanilla VAE is the baseline): sharpness
 (the Laplacian variance of prior samples over real faces'), the Fréchet distance to held-out
 real faces in the sex model's feature space, diversity in that space relative to real faces,
-and the reconstruction PSNR of test faces.
+and the reconstruction PSNR of test faces. ``--descriptor-judge DIR`` adds the verdicts of a judge
+trained apart from this pipeline: dlib's face descriptor with a sex probe (``descriptor_judge``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cvae_tf.core.inference import as_model_input, sample_latents
 from cvae_tf.core.saving import atomic_file
 from cvae_tf.families.faces.condition import FaceAttributes
 from cvae_tf.families.faces.condition_models import load_condition_models
+from cvae_tf.families.faces.descriptor_judge import DescriptorJudge, descriptor_rows, descriptor_verdict
 
 
 def laplacian_variance(images) -> np.ndarray:
@@ -120,6 +122,8 @@ def markdown(result: dict) -> str:
             f"| flip test (same z, sex flipped) | {c['flip_test']:.1%} | ≥ 85% |",
             *[f"| Pearson r, {name} | {r:.3f} | ≥ 0.6 |" for name, r in c["pearson_r"].items()],
         ]
+    if "descriptor_judge" in result:
+        lines += ["", *descriptor_rows(result["descriptor_judge"], result.get("control"))]
     return "\n".join(lines) + "\n"
 
 
@@ -148,6 +152,11 @@ def _write(output_dir, json_text: str, markdown_text: str) -> list[Path]:
 def add_arguments(parser) -> None:
     """The face judge's ``cvae-tf evaluate`` flag."""
     parser.add_argument("--judge", type=Path, help="faces: a face_conditions run to judge by (default: the run's own)")
+    parser.add_argument(
+        "--descriptor-judge",
+        type=Path,
+        help="faces: also judge by dlib's face descriptor and this sex probe (benchmarks/face_descriptor_judge.py)",
+    )
 
 
 def evaluate_faces(run, data, options):
@@ -157,5 +166,9 @@ def evaluate_faces(run, data, options):
     if judge is None and run.condition is None:
         raise ValueError(f"{run.path}: an unconditional face run needs --judge DIR (a face_conditions run)")
     judge_name = str(options.judge) if options.judge else "own (the run's condition_models)"
+    descriptor_judge = getattr(options, "descriptor_judge", None)
+    descriptor_judge = DescriptorJudge.load(descriptor_judge) if descriptor_judge else None
     result = evaluate_face_run(run, data, judge, seed=options.seed, judge_name=judge_name)
+    if descriptor_judge is not None:
+        result["descriptor_judge"] = descriptor_verdict(run, descriptor_judge, seed=options.seed, reference=data.test)
     return write_face_report(result, options.output or run.path), json.dumps(result, indent=2)
