@@ -22,6 +22,7 @@ import numpy as np
 
 CANDIDATES = {
     "default": [],
+    "k050": ["training.grey_weight=0.5"],
     "k035": ["training.grey_weight=0.35"],
     "k040_spread11": ["training.grey_weight=0.4", "model.white_spread=1.1"],
     "k040": ["training.grey_weight=0.4"],
