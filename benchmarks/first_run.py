@@ -70,7 +70,7 @@ def main(argv=None):
         "evaluate",
         str(run_dir),
         "--data",
-        args.eval_data,
+        str(Path(args.eval_data).resolve()) if Path(args.eval_data).exists() else args.eval_data,  # runs in the clone
         "--classifier",
         str(args.judge.resolve()),
     ]
