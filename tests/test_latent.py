@@ -279,8 +279,8 @@ def toy_vae_run(path, data=None, shape=(28, 28, 1)):
     z = keras.Input((2,), name="z")
     output = keras.layers.Reshape(shape)(keras.layers.Dense(int(np.prod(shape)), activation="sigmoid")(z))
     decoder = keras.Model({"z": z}, output, name="vae_decoder_model")
-    config = tiny_config()
-    config.model.family, config.model.latent_dim = "mnist_vae", 2
+    config = tiny_config(family="conv_vae")
+    config.model.latent_dim = 2
     for key, value in (data or {}).items():
         setattr(config.data, key, value)
     return write_run(
