@@ -172,7 +172,7 @@ def write_report(result, folder) -> list[Path]:
         f"# Evaluation of {result['summary']['model']}\n\n"
         f"{result['summary']['test_pairs']} test pairs at {result['summary']['image_size']}². "
         "L1 in [0, 1] units; Fréchet distance on 64 random projections of 32×32 pooled pictures "
-        "(not FID; see cvae_tf/evaluate_pix2pix.py).\n\n"
+        "(not FID; see cvae_tf/families/pix2pix/evaluate.py).\n\n"
         f"{markdown_table(result['metrics'])}\n\n"
         f"evaluation.png columns: {' | '.join(result['columns'])}\n"
     )
