@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from cvae_tf.core.conditions import Condition, ConditionField, register_condition
-from cvae_tf.core.inference import compiled
+from cvae_tf.core.inference import compiled, sample_latents
 from cvae_tf.families.faces.condition_models import (
     conditions_model,
     load_condition_models,
@@ -69,3 +69,15 @@ class FaceAttributes(Condition):
     @classmethod
     def from_dict(cls, data: dict, folder: Path) -> FaceAttributes:
         return cls(load_condition_models(Path(folder) / data.get("models", MODELS_FOLDER)))
+
+
+def sex_requests(generator, n: int, seed: int = 0):
+    """The sex control's test: ``n`` extreme requests (male 0 and 1 in turn, the other fields random),
+    drawn with the same z as asked and with the sex flipped. Gives (requested, faces, flipped faces)."""
+    rng = np.random.default_rng(seed)
+    requested = {name: rng.random(n).astype(np.float32) for name in ("male", "hair", "mouth", "eyes")}
+    requested["male"] = (np.arange(n) % 2).astype(np.float32)
+    z = sample_latents(n, generator.latent_dim, seed)
+    faces, _ = generator.generate(n, z=z, **requested)
+    flipped, _ = generator.generate(n, z=z, **{**requested, "male": 1 - requested["male"]})
+    return requested, faces, flipped

@@ -24,8 +24,8 @@ from sklearn.linear_model import LogisticRegression
 
 from cvae_tf.core import metrics
 from cvae_tf.core.errors import DataError
-from cvae_tf.core.inference import sample_latents
 from cvae_tf.core.saving import atomic_folder
+from cvae_tf.families.faces.condition import sex_requests
 from cvae_tf.families.faces.data import load_celeba
 from cvae_tf.families.faces.landmarks import import_dlib
 
@@ -224,12 +224,7 @@ def descriptor_verdict(
         "settings": {**judge.settings, "box": list(judge.settings["box"])},
     }
     if generator.conditional:
-        rng = np.random.default_rng(seed)
-        requested = {name: rng.random(n).astype(np.float32) for name in ("male", "hair", "mouth", "eyes")}
-        requested["male"] = (np.arange(n) % 2).astype(np.float32)
-        z = sample_latents(n, generator.latent_dim, seed)
-        faces, _ = generator.generate(n, z=z, **requested)
-        flipped, _ = generator.generate(n, z=z, **{**requested, "male": 1 - requested["male"]})
+        requested, faces, flipped = sex_requests(generator, n, seed)
         p_male, p_flipped = judge.p_male(faces), judge.p_male(flipped)
         men = requested["male"] > 0.5
         result.update(

@@ -19,9 +19,9 @@ import numpy as np
 from scipy import ndimage
 
 from cvae_tf.core import metrics
-from cvae_tf.core.inference import as_model_input, sample_latents
+from cvae_tf.core.inference import as_model_input
 from cvae_tf.core.saving import atomic_file
-from cvae_tf.families.faces.condition import FaceAttributes
+from cvae_tf.families.faces.condition import FaceAttributes, sex_requests
 from cvae_tf.families.faces.condition_models import load_condition_models
 from cvae_tf.families.faces.descriptor_judge import DescriptorJudge, descriptor_rows, descriptor_verdict
 
@@ -71,13 +71,8 @@ def control(run, condition_models=None, n: int = 400, seed: int = 0) -> dict:
     that learned from its own models' verdicts (``training.judge_weight``) honest."""
     generator = run.family.inference(run)
     judge = FaceAttributes(condition_models) if condition_models else run.condition
-    rng = np.random.default_rng(seed)
-    requested = {name: rng.random(n).astype(np.float32) for name in ("male", "hair", "mouth", "eyes")}
-    requested["male"] = (np.arange(n) % 2).astype(np.float32)  # extreme requests: 0 and 1 in turn
-    z = sample_latents(n, generator.latent_dim, seed)
-    faces, _ = generator.generate(n, z=z, **requested)
+    requested, faces, flipped = sex_requests(generator, n, seed)
     judged = judge.values_of(faces)
-    flipped, _ = generator.generate(n, z=z, **{**requested, "male": 1 - requested["male"]})
     flipped_male = judge.values_of(flipped)["male"]
     obeyed = (judged["male"] > 0.5) == (requested["male"] > 0.5)
     return {
