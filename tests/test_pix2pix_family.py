@@ -59,3 +59,37 @@ def test_cli_translate_writes_the_picture(pix2pix_run, tmp_path):
     assert main(["translate", str(pix2pix_run[0]), "--input", str(sketch), "--output", str(tmp_path / "out.png")]) == 0
     assert Image.open(tmp_path / "out.png").size == (32, 32)
     assert main(["translate", str(pix2pix_run[0]), "--input", str(tmp_path / "nope.png"), "--output", "x.png"]) == 2
+
+
+def test_the_paper_recipe_trains_within_a_time_budget_and_serves_its_input_multiple(tmp_path):
+    """U-Net + cross-entropy GAN + λ = 100 against a spectrally normalised discriminator, through the
+    runner, stopped by a budget shorter than one epoch after that epoch."""
+    from helpers import pix2pix_config, write_pairs
+
+    from cvae_tf.core.runs import train
+
+    write_pairs(tmp_path / "pairs" / "train", 4, 32)
+    write_pairs(tmp_path / "pairs" / "test", 2, 32, seed=1)
+    config = pix2pix_config(tmp_path / "pairs", 32, epochs=5)
+    config.model.generator, config.model.spectral_norm = "unet", True
+    config.training.gan_loss, config.training.lambda_l1, config.training.time_budget_minutes = "bce", 100.0, 1e-4
+    manifest = train(config, tmp_path / "run", verbose=0)
+    assert manifest["epochs_completed"] == 1 and manifest["final_metrics"]["minutes"] > 0
+    run = SavedRun.open(tmp_path / "run")
+    translator = run.family.inference(run)
+    assert translator.multiple_of == 32  # log2(32) = 5 halvings: a 1×1 bottleneck
+    assert translator.translate(np.ones((1, 64, 32), np.float32)).shape == (1, 64, 32, 3)
+    assert run.model("generator").get_layer("down5").output.shape[-1] == 8 * 8
+
+
+def test_a_unet_depth_the_image_size_cannot_take_is_refused():
+    from helpers import pix2pix_config
+
+    from cvae_tf.families.pix2pix.family import unet_downs
+
+    config = pix2pix_config("unused", 48)
+    config.model.generator, config.model.unet_downs = "unet", 5
+    with pytest.raises(ValueError, match=r"\[48, 48\] is not a multiple of 2\^5"):
+        unet_downs(config)
+    config.model.unet_downs = 4
+    assert unet_downs(config) == 4

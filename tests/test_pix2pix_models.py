@@ -1,4 +1,5 @@
-"""pix2pix networks: the original's parameter counts, shapes, and save/reload at two input sizes."""
+"""pix2pix networks: the original's parameter counts, shapes, save/reload at two input sizes, the U-Net and
+the spectrally normalised discriminator."""
 
 import keras
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from cvae_tf.core.layers import InstanceNormalization, ReflectionPadding2D
-from cvae_tf.families.pix2pix.models import _upsample, build_discriminator, build_generator
+from cvae_tf.families.pix2pix.models import _upsample, build_discriminator, build_generator, build_unet, input_multiple
 
 
 @pytest.mark.parametrize("upsampling", ["transpose", "resize"])
@@ -84,3 +85,44 @@ def test_saved_model_serves_any_size_with_equal_outputs(small_generator, tmp_pat
     for sketch in sketches():
         (served,) = serve(sketch=tf.constant(sketch)).values()
         np.testing.assert_allclose(served, small_generator({"sketch": sketch}), atol=1e-5)
+
+
+@pytest.mark.parametrize("upsampling", ["transpose", "resize"])
+def test_unet_keeps_the_input_size_and_joins_each_encoder_layer_to_its_twin(upsampling):
+    unet = build_unet(input_channels=1, base_filters=8, downs=5, upsampling=upsampling)
+    sketch = np.random.default_rng(3).random((2, 64, 96, 1)).astype("float32")
+    image = np.asarray(unet({"sketch": sketch}))
+    assert image.shape == (2, 64, 96, 3) and image.min() >= -1 and image.max() <= 1
+    assert len([layer for layer in unet.layers if layer.name.endswith("_skip")]) == 4
+    assert len([layer for layer in unet.layers if isinstance(layer, keras.layers.Dropout)]) == 3
+    assert input_multiple("unet", 5) == 32 and input_multiple("resnet") == 4
+
+
+def test_unet_256_reaches_a_one_pixel_bottleneck():
+    unet = build_unet(input_channels=3, base_filters=64, downs=8)
+    encoder = keras.Model(unet.input, unet.get_layer("down8").output)
+    assert encoder({"sketch": np.zeros((1, 256, 256, 3), "float32")}).shape == (1, 1, 1, 512)
+    assert 54_000_000 < unet.count_params() < 55_000_000  # the paper's unet_256: 54.4 M
+
+
+def test_spectral_norm_discriminator_has_no_instance_norm_and_reloads_safely(tmp_path):
+    discriminator = build_discriminator(base_filters=8, spectral_norm=True)
+    kinds = {type(layer) for layer in discriminator.layers}
+    assert keras.layers.SpectralNormalization in kinds and InstanceNormalization not in kinds
+    rng = np.random.default_rng(4)
+    inputs = {"image": rng.uniform(-1, 1, (1, 32, 32, 3)).astype("float32"), "sketch": rng.random((1, 32, 32, 1))}
+    discriminator(inputs, training=True)  # one power iteration: the kept estimate moves
+    path = tmp_path / "discriminator.keras"
+    discriminator.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(reloaded(inputs), discriminator(inputs), atol=1e-5)
+
+
+def test_spectral_norm_holds_each_kernel_at_unit_largest_singular_value():
+    discriminator = build_discriminator(base_filters=8, spectral_norm=True)
+    inputs = {"image": np.zeros((1, 32, 32, 3), "float32"), "sketch": np.ones((1, 32, 32, 1), "float32")}
+    for _ in range(30):  # power iterations converge over training steps
+        discriminator(inputs, training=True)
+    wrapper = discriminator.get_layer("c2_spectral")
+    kernel = np.asarray(wrapper.layer.kernel).reshape(-1, wrapper.layer.kernel.shape[-1])
+    assert np.linalg.svd(kernel, compute_uv=False)[0] == pytest.approx(1.0, rel=0.05)

@@ -1,4 +1,5 @@
-"""pix2pix training: the LSGAN / L1 losses, alternate updates, resume after interruption, mixed precision."""
+"""pix2pix training: the LSGAN / cross-entropy / L1 losses, alternate updates, resume after interruption,
+mixed precision."""
 
 import keras
 import numpy as np
@@ -7,7 +8,15 @@ import tensorflow as tf
 from helpers import Interrupt
 
 from cvae_tf.families.pix2pix.models import build_discriminator, build_generator
-from cvae_tf.families.pix2pix.trainer import Pix2PixTrainer, SampleGrid, l1, lsgan_d_loss, lsgan_g_loss
+from cvae_tf.families.pix2pix.trainer import (
+    Pix2PixTrainer,
+    SampleGrid,
+    bce_d_loss,
+    bce_g_loss,
+    l1,
+    lsgan_d_loss,
+    lsgan_g_loss,
+)
 
 
 def make_trainer(**kwargs):
@@ -37,6 +46,16 @@ def test_losses_match_hand_computed_values():
     np.testing.assert_allclose(lsgan_g_loss(fake), np.mean((fake - 1) ** 2), rtol=1e-6)
     np.testing.assert_allclose(l1(real, fake), np.mean(np.abs(real - fake)), rtol=1e-6)
     assert float(lsgan_d_loss(np.ones(3), np.zeros(3))) == 0.0
+
+
+def test_cross_entropy_losses_match_hand_computed_values_on_logits():
+    real = np.array([[0.5, 1.5], [3.0, -1.0]], "float32")
+    fake = np.array([[0.2, -0.4], [0.0, 0.6]], "float32")
+    sigmoid = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    expected_d = 0.5 * (np.mean(-np.log(sigmoid(real))) + np.mean(-np.log(1 - sigmoid(fake))))
+    np.testing.assert_allclose(bce_d_loss(real, fake), expected_d, rtol=1e-5)
+    np.testing.assert_allclose(bce_g_loss(fake), np.mean(-np.log(sigmoid(fake))), rtol=1e-5)
+    assert float(bce_d_loss(np.full(3, 30.0), np.full(3, -30.0))) < 1e-12
 
 
 def weights(model):

@@ -174,3 +174,42 @@ def test_the_kl_weight_of_the_config_scales_the_digit_cvae_objective(tiny_run, w
     terms = {"mse": np.float32([3.0]), "kl": np.float32([5.0]), "grey": np.float32([7.0])}
     expected = 3.0 + weight * 5.0 + config.training.grey_weight * 7.0
     np.testing.assert_allclose(np.asarray(trainer.objective(terms)), [expected], rtol=1e-6)
+
+
+@pytest.mark.parametrize(("minutes", "epochs_run"), [(2.5, 1), (10.0, 5), (100.0, 8)])
+def test_the_time_budget_stops_before_an_epoch_that_would_end_past_it(monkeypatch, minutes, epochs_run):
+    """A clock that moves one minute per reading: each epoch lasts a minute, a minute passes between epochs."""
+    from types import SimpleNamespace
+
+    from cvae_tf.core import training
+
+    readings = iter(range(1000))
+    monkeypatch.setattr(training, "time", SimpleNamespace(perf_counter=lambda: 60.0 * next(readings)))
+    inputs = keras.Input((1,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    model.compile("sgd", "mse")
+    data = np.zeros((4, 1), "float32")
+    history = model.fit(data, data, epochs=8, verbose=0, callbacks=[training.TimeBudget(minutes)])
+    assert len(history.history["loss"]) == epochs_run
+    assert history.history["minutes"][0] == 2.0
+
+
+def test_a_second_training_into_the_same_output_is_refused_while_the_first_runs(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    output = tmp_path / "run"
+    lock = work_dir(output) / "lock"
+    lock.parent.mkdir()
+    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock.write_text(f"{socket.gethostname()} {first.pid}")
+        with pytest.raises(RunError, match=rf"a training \(.* {first.pid}\) is writing here"):
+            train(tiny_config(epochs=1), output, verbose=0)
+        assert lock.exists() and not (work_dir(output) / "backup").exists()
+    finally:
+        first.kill()
+        first.wait()
+    manifest = train(tiny_config(epochs=1), output, verbose=0)  # the dead process's lock is taken over
+    assert manifest["epochs_completed"] == 1 and not work_dir(output).exists()

@@ -62,6 +62,7 @@ class TrainingSection:
     lr_schedule: str = choice("constant", ("constant", "cosine"))  # cosine: decays to 0 over the run
     seed: int = 0
     jit_compile: bool = False  # XLA is slower than plain graphs for the digit model on CPU (benchmarks/)
+    time_budget_minutes: float = 0.0  # > 0: stop before the epoch that would end past this wall time
 
 
 @dataclass

@@ -176,10 +176,12 @@ class LatentGenerator:
 
 
 class ImageTranslator:
-    """An image-to-image generator (pix2pix): an input image in, a picture out."""
+    """An image-to-image generator (pix2pix): an input image in, a picture out.
 
-    def __init__(self, generator, input_name: str = "sketch"):
-        self.generator, self.input_name = generator, input_name
+    ``multiple_of``: what the input's height and width must be a multiple of (the generator's halvings)."""
+
+    def __init__(self, generator, input_name: str = "sketch", multiple_of: int = 4):
+        self.generator, self.input_name, self.multiple_of = generator, input_name, int(multiple_of)
 
     @cached_property
     def _translate(self):

@@ -4,12 +4,16 @@ While it trains, a run keeps its working state beside the output, in ``<DIR>.tra
 the ``BackupAndRestore`` backup (weights, optimizers, epoch counter), the best weights so far
 (by the family's ``monitor`` metric), the CSV log and TensorBoard events. When training
 completes, the best weights are saved as a run folder (see ``saving``) and the working folder
-is removed. The runner names no family: the registered family supplies the recipe.
+is removed. A ``lock`` file there (host and process id) keeps a second training out of the same
+output while the first runs. The runner names no family: the registered family supplies the recipe.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -22,7 +26,7 @@ from cvae_tf.core.distribute import fit_function, is_chief, run_facts, worker_di
 from cvae_tf.core.errors import RunError
 from cvae_tf.core.registry import get_family
 from cvae_tf.core.saving import write_run
-from cvae_tf.core.training import LogLearningRate, StopOnNaN
+from cvae_tf.core.training import LogLearningRate, StopOnNaN, TimeBudget
 
 LOG = "training_log.csv"
 
@@ -30,6 +34,45 @@ LOG = "training_log.csv"
 def work_dir(output_dir: str | Path) -> Path:
     output_dir = Path(output_dir)
     return output_dir.with_name(output_dir.name + ".training")
+
+
+@contextlib.contextmanager
+def training_lock(work: Path):
+    """Holds ``work/lock`` while training: a second training into the same output would overwrite the
+    first's backup and best weights. A lock left by a process of this host that is gone is taken over."""
+    work.mkdir(parents=True, exist_ok=True)
+    lock, mine = work / "lock", f"{socket.gethostname()} {os.getpid()}"
+    try:
+        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        holder = lock.read_text().strip()
+        if _alive(holder):
+            raise RunError(f"{work}: a training ({holder}) is writing here; wait for it, or delete {lock} if it has died")
+        lock.unlink(missing_ok=True)
+        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(mine)
+    try:
+        yield
+    finally:
+        if lock.exists() and lock.read_text().strip() == mine:
+            lock.unlink()
+
+
+def _alive(holder: str) -> bool:
+    """Whether the "host pid" of a lock names another live process (one on another host counts as live)."""
+    host, _, pid = holder.rpartition(" ")
+    if host != socket.gethostname():
+        return True
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def load_run_data(run, source=None):
@@ -67,12 +110,16 @@ def train(
     leftovers of an interrupted run are an error rather than silently thrown away. ``data``
     (already loaded splits) saves reading the config's source again.
     """
-    family = get_family(config.model.family)
     chief = is_chief(strategy)  # under MultiWorkerMirroredStrategy only worker 0 writes beside the output
     work = work_dir(output_dir) if chief else worker_dir(output_dir)
+    with training_lock(work):
+        return _train(config, output_dir, work, chief, resume, strategy, verbose, callbacks, data)
+
+
+def _train(config, output_dir, work, chief, resume, strategy, verbose, callbacks, data) -> dict:
+    family = get_family(config.model.family)
     if (work / "backup").exists() and not resume:
         raise RunError(f"{work} holds an interrupted run; resume it (--resume / resume=True) or delete that folder")
-    work.mkdir(parents=True, exist_ok=True)
     data = data if data is not None else family.load_data(config)
     prepared = family.prepare(config, data)
     steps = int(prepared.train.cardinality())
@@ -81,6 +128,7 @@ def train(
     history_callbacks = [
         LogLearningRate(),
         *family.callbacks(config),
+        *([TimeBudget(config.training.time_budget_minutes)] if config.training.time_budget_minutes > 0 else []),
         StopOnNaN(),
         *_best_checkpoint(work, monitor),
         keras.callbacks.CSVLogger(work / LOG, append=True),

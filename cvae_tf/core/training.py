@@ -1,9 +1,10 @@
 """Callbacks and schedules that any family's training uses: the epoch switch of a loss term, the
-NaN guard, the learning-rate log, and the learning rate itself (constant or cosine)."""
+NaN guard, the learning-rate log, the wall-time budget, and the learning rate itself (constant or cosine)."""
 
 from __future__ import annotations
 
 import math
+import time
 
 import keras
 
@@ -59,6 +60,33 @@ class LogLearningRate(keras.callbacks.Callback):
         optimizer = getattr(self.model, "optimizer", None)
         if logs is not None and optimizer is not None:
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training at an epoch's end when one more epoch, as long as the slowest so far, would end past
+    ``minutes`` of wall time: equal-time comparisons of settings, or "train for 30 minutes" on a laptop.
+
+    The clock is this process's: a resumed run gets the whole budget again. Logged as ``minutes``.
+    """
+
+    def __init__(self, minutes: float):
+        super().__init__()
+        self.seconds = 60.0 * float(minutes)
+
+    def on_train_begin(self, logs=None):
+        self.started = self.epoch_started = time.perf_counter()
+        self.slowest = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        self.slowest = max(self.slowest, now - self.epoch_started)
+        if logs is not None:
+            logs["minutes"] = (now - self.started) / 60.0
+        if now - self.started + self.slowest > self.seconds:
+            self.model.stop_training = True
 
 
 def learning_rate(training, steps_per_epoch: int | None):

@@ -184,7 +184,7 @@ class ServedTranslator(ServedModel):
                 "name": self.inference.input_name,
                 "channels": channels,
                 "convention": "dark strokes on a white background; a light-on-dark drawing is inverted",
-                "multiple_of": 4,
+                "multiple_of": self.inference.multiple_of,
             },
         }
 

@@ -1,4 +1,4 @@
-"""pix2pix: sketch → picture with a ResNet-9 generator against a 70×70 PatchGAN (LSGAN + λ·L1).
+"""pix2pix: sketch → picture with a ResNet-9 (or U-Net) generator against a 70×70 PatchGAN (GAN + λ·L1).
 
 Two models, two optimizers, no latent: the trainer (``cvae_tf.families.pix2pix.trainer.Pix2PixTrainer``) alternates a
 D step and a G step. The data are A|B pair files (``cvae_tf.families.pix2pix.pairs``); with ``data.edges``
@@ -7,7 +7,9 @@ the pair's other half. Inputs follow the sketch convention: dark strokes on whit
 ``data.sketch_augment`` swaps training inputs for ``edges.sketchify``'d versions with that
 probability (edge maps are cleaner than what people draw), and ``data.other_edges`` adds other
 detectors' maps to what it swaps in. ``model.upsampling = resize`` trades the transposed convolutions
-for resize-then-convolve, with the same weights and no checkerboard.
+for resize-then-convolve, with the same weights and no checkerboard. ``model.generator = unet`` with
+``training.gan_loss = bce`` and ``training.lambda_l1 = 100`` is the pix2pix paper's recipe;
+``model.spectral_norm`` bounds the discriminator's steepness instead of normalising its features.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from cvae_tf.core.saving import SavedRun
 from cvae_tf.core.training import learning_rate
 from cvae_tf.families.pix2pix.edges import cached_edge_map
 from cvae_tf.families.pix2pix.evaluate import evaluate_pix2pix, write_report
-from cvae_tf.families.pix2pix.models import build_discriminator, build_generator
+from cvae_tf.families.pix2pix.models import build_discriminator, build_generator, build_unet, input_multiple
 from cvae_tf.families.pix2pix.pairs import edges_to_sketch, list_pairs, load_pairs, pair_dataset, sketch_variants
 from cvae_tf.families.pix2pix.trainer import Pix2PixTrainer
 
@@ -55,6 +57,9 @@ class Pix2PixModelConfig(ModelSection):
     residual_blocks: int = 9
     discriminator_filters: int = 64
     upsampling: str = choice("transpose", ("transpose", "resize"))  # resize: nearest, then a 3×3 conv
+    generator: str = choice("resnet", ("resnet", "unet"))  # unet: the pix2pix paper's, with skip connections
+    unet_downs: int = 0  # U-Net depth; 0: log2 of the image size, a 1×1 bottleneck as in the paper (8 at 256²)
+    spectral_norm: bool = False  # discriminator: spectrally normalised convs instead of instance norms
 
 
 @dataclass
@@ -65,6 +70,7 @@ class Pix2PixTrainingConfig(TrainingSection):
     beta_1: float = 0.5
     lambda_l1: float = 10.0
     l1_only: bool = False  # the baseline: no adversarial term, D never trained
+    gan_loss: str = choice("lsgan", ("lsgan", "bce"))  # least squares, or the paper's cross-entropy on logits
 
 
 @dataclass
@@ -158,19 +164,21 @@ class Pix2Pix(Family):
         return Prepared(train, val)
 
     def build_models(self, config) -> dict:
-        model = config.model
-        return {
-            "generator": build_generator(
-                config.data.channels, model.base_filters, model.residual_blocks, model.upsampling
-            ),
-            "discriminator": build_discriminator(3, config.data.channels, model.discriminator_filters),
-        }
+        model, channels = config.model, config.data.channels
+        if model.generator == "unet":
+            generator = build_unet(channels, model.base_filters, unet_downs(config), model.upsampling)
+        else:
+            generator = build_generator(channels, model.base_filters, model.residual_blocks, model.upsampling)
+        discriminator = build_discriminator(3, channels, model.discriminator_filters, model.spectral_norm)
+        return {"generator": generator, "discriminator": discriminator}
 
     def build_trainer(self, config, models, steps_per_epoch=None):
         return pix2pix_trainer(models["generator"], models["discriminator"], config.training, steps_per_epoch)
 
     def inference(self, run):
-        return ImageTranslator(run.model("generator"))
+        config = self.run_config(run)
+        multiple = input_multiple(config.model.generator, unet_downs(config))
+        return ImageTranslator(run.model("generator"), multiple_of=multiple)
 
     def add_evaluate_arguments(self, parser):
         parser.add_argument(
@@ -191,9 +199,18 @@ class Pix2Pix(Family):
         return write_report(result, options.output or run.path), json.dumps(result["summary"])
 
 
+def unet_downs(config) -> int:
+    """The U-Net's depth: ``model.unet_downs``, or (0) as many halvings as the image size allows."""
+    size = min(config.data.image_size)
+    downs = config.model.unet_downs or int(np.log2(size))
+    if config.model.generator == "unet" and size % 2**downs:
+        raise ValueError(f"data.image_size {config.data.image_size} is not a multiple of 2^{downs} (model.unet_downs)")
+    return downs
+
+
 def pix2pix_trainer(generator, discriminator, training: Pix2PixTrainingConfig, steps_per_epoch=None):
     """The compiled ``Pix2PixTrainer`` of ``generator`` against ``discriminator``: two Adams."""
-    trainer = Pix2PixTrainer(generator, discriminator, training.lambda_l1, training.l1_only)
+    trainer = Pix2PixTrainer(generator, discriminator, training.lambda_l1, training.l1_only, training.gan_loss)
     g_rate, d_rate = (learning_rate(training, steps_per_epoch) for _ in range(2))
     trainer.compile(
         g_optimizer=keras.optimizers.Adam(g_rate, beta_1=training.beta_1),

@@ -1,12 +1,13 @@
-"""pix2pix (sketch → picture): CycleGAN's ResNet generator and the 70×70 PatchGAN discriminator.
+"""pix2pix (sketch → picture): CycleGAN's ResNet generator or the pix2pix U-Net, and the 70×70 PatchGAN.
 
 Both are functional models with dict inputs, so they save as ``.keras`` (reloading with
 ``safe_mode=True``: the two custom layers are registered, there is no Lambda) and export as a
 SavedModel whose serving signature takes ``sketch`` of any height and width.
 
 Conventions: ``sketch`` is (H, W, 1) in [0, 1], dark strokes on white paper (see
-``cvae_tf.families.pix2pix.pairs``); pictures are (H, W, 3) in [−1, 1]. H and W must be multiples of 4 for
-the generator's output to have the input's size (two stride-2 down- and up-samplings).
+``cvae_tf.families.pix2pix.pairs``); pictures are (H, W, 3) in [−1, 1]. H and W must be multiples of
+``input_multiple(...)`` for the generator's output to have the input's size: 4 for the ResNet (two
+stride-2 down- and up-samplings), 2^downs for the U-Net.
 """
 
 import keras
@@ -36,19 +37,19 @@ def _residual_block(x, filters, name):
     return layers.Add(name=f"{name}_add")([x, y])
 
 
-def _upsample(x, filters, name, mode="transpose"):
-    """u-k: doubles H and W → instance norm → ReLU. ``transpose``: a 3×3 transposed conv, stride 2 (the
-    original); ``resize``: nearest-neighbour resize, then a 3×3 conv, with the same weights, and no
-    checkerboard, since every output pixel sums the same number of kernel taps."""
+def _upsample(x, filters, name, mode="transpose", kernel=3, relu=True):
+    """u-k: doubles H and W → instance norm → [ReLU]. ``transpose``: a ``kernel``² transposed conv, stride 2
+    (the originals); ``resize``: nearest-neighbour resize, then a 3×3 conv (for a 3×3 kernel the same
+    weights) and no checkerboard, since every output pixel sums the same number of kernel taps."""
     if mode == "resize":
         x = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=INIT, name=name)(x)
     else:
         x = layers.Conv2DTranspose(
-            filters, 3, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name
+            filters, kernel, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name
         )(x)
     x = InstanceNormalization(name=f"{name}_norm")(x)
-    return layers.ReLU(name=f"{name}_relu")(x)
+    return layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
 
 def build_generator(
@@ -79,16 +80,72 @@ def build_generator(
     return keras.Model({"sketch": sketch}, image, name=name)
 
 
-def _patch_conv(x, filters, strides, name, norm):
-    """C-k: 4×4 conv (padding 1, as the original) → [instance norm] → LeakyReLU 0.2."""
+def build_unet(input_channels=1, base_filters=64, downs=8, upsampling="transpose", name="pix2pix_generator"):
+    """The pix2pix paper's U-Net: ``downs`` 4×4 stride-2 convs (C64-C128-C256-C512-C512…), mirrored by
+    as many upsamplings, each decoder layer joined with its encoder twin (skip connections).
+
+    With ``downs = 8`` at 256² (``unet_256``, the paper's default) the bottleneck is 1×1. Encoder:
+    LeakyReLU 0.2, instance norm except on the first and innermost layers; decoder: ReLU, instance
+    norm, dropout 0.5 on the three innermost layers (training only). The paper's batch norm at batch
+    size 1 normalises each picture over its own pixels, as instance norm does here, at test time too.
+    ``upsampling``: "transpose" is the paper's 4×4 stride-2 transposed conv; "resize" is nearest
+    neighbour, then a 3×3 conv (fewer weights, no checkerboard).
+    """
+    sketch = keras.Input((None, None, input_channels), name="sketch")
+    widths = [min(base_filters * 2**index, 8 * base_filters) for index in range(downs)]
+    x, skips = sketch, []
+    for index, filters in enumerate(widths):
+        x = layers.Conv2D(
+            filters,
+            4,
+            2,
+            padding="same",
+            use_bias=index in (0, downs - 1),
+            kernel_initializer=INIT,
+            name=f"down{index + 1}",
+        )(x)
+        if 0 < index < downs - 1:
+            x = InstanceNormalization(name=f"down{index + 1}_norm")(x)
+        x = layers.LeakyReLU(0.2, name=f"down{index + 1}_lrelu")(x)
+        skips.append(x)
+    for index in reversed(range(downs - 1)):
+        layer = f"up{index + 1}"
+        x = _upsample(layers.ReLU(name=f"{layer}_in_relu")(x), widths[index], layer, upsampling, kernel=4, relu=False)
+        if index >= downs - 4:
+            x = layers.Dropout(0.5, name=f"{layer}_dropout")(x)
+        x = layers.Concatenate(name=f"{layer}_skip")([x, skips[index]])
+    x = layers.ReLU(name="out_relu")(x)
+    if upsampling == "resize":
+        x = layers.UpSampling2D(2, interpolation="nearest", name="out_resize")(x)
+        x = layers.Conv2D(3, 3, padding="same", kernel_initializer=INIT, name="out_conv")(x)
+    else:
+        x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=INIT, name="out_conv")(x)
+    image = layers.Activation("tanh", dtype="float32", name="image")(x)
+    return keras.Model({"sketch": sketch}, image, name=name)
+
+
+def input_multiple(generator="resnet", downs=0) -> int:
+    """What an input's height and width must be a multiple of, so the output has the input's size."""
+    return 2**downs if generator == "unet" else 4
+
+
+def _patch_conv(x, filters, strides, name, norm, spectral=False):
+    """C-k: 4×4 conv (padding 1, as the original) → [instance norm] → LeakyReLU 0.2.
+
+    ``spectral``: the conv's weights are spectrally normalised (its largest singular value held at 1,
+    which bounds how sharply the discriminator can change), and the instance norm is left out."""
     x = layers.ZeroPadding2D(1, name=f"{name}_pad")(x)
-    x = layers.Conv2D(filters, 4, strides, padding="valid", use_bias=not norm, kernel_initializer=INIT, name=name)(x)
+    norm = norm and not spectral
+    conv = layers.Conv2D(filters, 4, strides, padding="valid", use_bias=not norm, kernel_initializer=INIT, name=name)
+    x = (layers.SpectralNormalization(conv, name=f"{name}_spectral") if spectral else conv)(x)
     if norm:
         x = InstanceNormalization(name=f"{name}_norm")(x)
     return layers.LeakyReLU(0.2, name=f"{name}_lrelu")(x)
 
 
-def build_discriminator(image_channels=3, condition_channels=1, base_filters=64, name="pix2pix_discriminator"):
+def build_discriminator(
+    image_channels=3, condition_channels=1, base_filters=64, spectral_norm=False, name="pix2pix_discriminator"
+):
     """70×70 PatchGAN on [image, sketch]: C64-C128-C256-C512, then a 1-channel map of real/fake scores.
 
     Each output value judges one 70×70 patch (a 256×256 input gives 30×30 scores). The scores
@@ -102,17 +159,17 @@ def build_discriminator(image_channels=3, condition_channels=1, base_filters=64,
     and the single rule keeps the generator's and discriminator's counts both derivable.
 
     The sketch in [0, 1] is mapped to [−1, 1] (parameter-free) so both inputs share a range.
+    ``spectral_norm``: every conv spectrally normalised, no instance norms (see ``_patch_conv``).
     """
     image = keras.Input((None, None, image_channels), name="image")
     sketch = keras.Input((None, None, condition_channels), name="sketch")
     condition = layers.Rescaling(2.0, offset=-1.0, name="sketch_to_pm1")(sketch)
     x = layers.Concatenate(name="image_and_sketch")([image, condition])
     f = base_filters
-    x = _patch_conv(x, f, 2, "c1", norm=False)
-    x = _patch_conv(x, 2 * f, 2, "c2", norm=True)
-    x = _patch_conv(x, 4 * f, 2, "c3", norm=True)
-    x = _patch_conv(x, 8 * f, 1, "c4", norm=True)
+    for index, (filters, strides) in enumerate(((f, 2), (2 * f, 2), (4 * f, 2), (8 * f, 1))):
+        x = _patch_conv(x, filters, strides, f"c{index + 1}", norm=index > 0, spectral=spectral_norm)
     x = layers.ZeroPadding2D(1, name="out_pad")(x)
-    x = layers.Conv2D(1, 4, padding="valid", kernel_initializer=INIT, name="out_conv")(x)
+    out = layers.Conv2D(1, 4, padding="valid", kernel_initializer=INIT, name="out_conv")
+    x = (layers.SpectralNormalization(out, name="out_conv_spectral") if spectral_norm else out)(x)
     scores = layers.Activation("linear", dtype="float32", name="scores")(x)
     return keras.Model({"image": image, "sketch": sketch}, scores, name=name)

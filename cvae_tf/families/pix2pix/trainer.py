@@ -48,13 +48,30 @@ def lsgan_g_terms(fake_scores):
     return ops.mean(ops.reshape(squared, (ops.shape(squared)[0], -1)), axis=1)
 
 
+def bce_d_loss(real_scores, fake_scores):
+    """Discriminator, the pix2pix paper's: 0.5 · (cross-entropy of D(real) with 1 + of D(fake) with 0), on logits."""
+    real_scores = ops.cast(real_scores, "float32")
+    fake_scores = ops.cast(fake_scores, "float32")
+    return 0.5 * (ops.mean(ops.softplus(-real_scores)) + ops.mean(ops.softplus(fake_scores)))
+
+
+def bce_g_loss(fake_scores):
+    """Generator's adversarial term, the non-saturating one: cross-entropy of D(fake) with 'real'."""
+    return ops.mean(ops.softplus(-ops.cast(fake_scores, "float32")))
+
+
+GAN_LOSSES = {"lsgan": (lsgan_d_loss, lsgan_g_loss), "bce": (bce_d_loss, bce_g_loss)}
+
+
 def l1(real, fake):
     """Mean absolute difference of the pictures (in [−1, 1] units): keeps the output close to the target."""
     return ops.mean(ops.abs(ops.cast(real, "float32") - ops.cast(fake, "float32")))
 
 
 class Pix2PixTrainer(keras.Model):
-    """Trains ``generator`` (sketch → picture) against ``discriminator`` with LSGAN + λ·L1.
+    """Trains ``generator`` (sketch → picture) against ``discriminator`` with a GAN loss + λ·L1.
+
+    ``gan_loss``: "lsgan" (least squares, the default) or "bce" (the pix2pix paper's cross-entropy).
 
     ``l1_only=True`` drops the adversarial term and never updates the discriminator: the
     L1-only baseline that shows what the GAN term adds (blurry but faithful pictures).
@@ -62,12 +79,13 @@ class Pix2PixTrainer(keras.Model):
     or ``(sketch, image)`` tuples.
     """
 
-    def __init__(self, generator, discriminator, lambda_l1=10.0, l1_only=False, **kwargs):
+    def __init__(self, generator, discriminator, lambda_l1=10.0, l1_only=False, gan_loss="lsgan", **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.lambda_l1 = float(lambda_l1)
         self.l1_only = bool(l1_only)
+        self.discriminator_loss, self.generator_loss = GAN_LOSSES[gan_loss]
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRICS}
         self.built = True  # both networks are built functional models
 
@@ -93,7 +111,7 @@ class Pix2PixTrainer(keras.Model):
         with tf.GradientTape() as tape:
             real_scores = self.discriminator({"image": image, "sketch": sketch}, training=True)
             fake_scores = self.discriminator({"image": fake, "sketch": sketch}, training=True)
-            loss = lsgan_d_loss(real_scores, fake_scores)
+            loss = self.discriminator_loss(real_scores, fake_scores)
             scaled = self.d_optimizer.scale_loss(loss / _replicas())
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
@@ -114,7 +132,7 @@ class Pix2PixTrainer(keras.Model):
         if self.l1_only:
             gan = tf.zeros((), "float32")
         else:
-            gan = lsgan_g_loss(self.discriminator({"image": fake, "sketch": sketch}, training=training))
+            gan = self.generator_loss(self.discriminator({"image": fake, "sketch": sketch}, training=training))
         return gan, distance, gan + self.lambda_l1 * distance
 
     def train_step(self, data):
@@ -128,8 +146,10 @@ class Pix2PixTrainer(keras.Model):
         real_scores = self.discriminator({"image": image, "sketch": sketch}, training=False)
         fake_scores = self.discriminator({"image": fake, "sketch": sketch}, training=False)
         distance = l1(image, fake)
-        gan = tf.zeros((), "float32") if self.l1_only else lsgan_g_loss(fake_scores)
-        return self._log(lsgan_d_loss(real_scores, fake_scores), gan, distance, gan + self.lambda_l1 * distance)
+        gan = tf.zeros((), "float32") if self.l1_only else self.generator_loss(fake_scores)
+        return self._log(
+            self.discriminator_loss(real_scores, fake_scores), gan, distance, gan + self.lambda_l1 * distance
+        )
 
     def _log(self, d_loss, g_gan, g_l1, g_loss):
         for name, value in zip(METRICS, (d_loss, g_gan, g_l1, g_loss)):
