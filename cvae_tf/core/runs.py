@@ -47,7 +47,7 @@ def training_lock(work: Path):
     except FileExistsError:
         holder = lock.read_text().strip()
         if _alive(holder):
-            raise RunError(f"{work}: a training ({holder}) is writing here; wait for it, or delete {lock} if it has died")
+            raise RunError(f"{work}: a training ({holder}) is writing here; wait for it, or delete {lock} if it died")
         lock.unlink(missing_ok=True)
         descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     with os.fdopen(descriptor, "w") as file:
