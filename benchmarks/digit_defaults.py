@@ -30,6 +30,10 @@ CANDIDATES = {
     "k035_beta12": ["training.grey_weight=0.35", "training.kl_weight=1.2"],
     "latent40": ["model.latent_dim=40"],
     "latent40_k035": ["model.latent_dim=40", "training.grey_weight=0.35"],
+    "lr2e3": ["training.learning_rate=0.002"],
+    "cosine": ["training.lr_schedule=cosine"],
+    "lr2e3_cosine": ["training.learning_rate=0.002", "training.lr_schedule=cosine"],
+    "batch128": ["training.batch_size=128"],
 }
 # (column, summary key, bound, "min" or "max" or "near": what the target asks of it)
 COLUMNS = [

@@ -3,8 +3,8 @@
     python benchmarks/pix2pix_recipes.py --minutes 15 --out runs/pix2pix_recipes
     python benchmarks/pix2pix_recipes.py --out runs/pix2pix_recipes --report   # the table; trains nothing
 
-Every recipe starts from ``configs/pix2pix_facades_cpu.yaml`` (the seed's ResNet-9 + LSGAN + λ = 10 on
-HED maps) and changes what its overrides say. Each trains in its own process with
+Every recipe starts from ``configs/pix2pix_facades_cpu_seed.yaml`` (the seed's ResNet-9 + LSGAN + λ = 10 on
+HED maps; the recipe "seed") and changes what its overrides say. Each trains in its own process with
 ``training.time_budget_minutes`` (the epoch count is only a ceiling), into ``--out``/NAME; a finished run
 is reused, so a stopped comparison continues. Then ``cvae-tf evaluate`` scores them all on the same test
 pictures with every input kind (the edges of each detector, clean and hand-drawn-like), and the table
@@ -20,12 +20,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-CONFIG = "configs/pix2pix_facades_cpu.yaml"
+CONFIG = "configs/pix2pix_facades_cpu_seed.yaml"  # the seed's recipe; each recipe changes it
 MIXED = ['data.other_edges=["canny"]', "data.sketch_augment=0.5"]  # HED, Canny and sketchify'd inputs
 RECIPES = {
-    "demo": [],
+    "seed": [],
     "resize_mixed": ["model.upsampling=resize", *MIXED],
     "unet_bce_l100_mixed": ["model.generator=unet", "training.gan_loss=bce", "training.lambda_l1=100", *MIXED],
+    "unet_resize_bce_l100_mixed": [
+        "model.generator=unet",
+        "model.upsampling=resize",
+        "training.gan_loss=bce",
+        "training.lambda_l1=100",
+        *MIXED,
+    ],
     "resize_mixed_sn": ["model.upsampling=resize", "model.spectral_norm=true", *MIXED],
     "resize_mixed_b4": ["model.upsampling=resize", "training.batch_size=4", *MIXED],
 }

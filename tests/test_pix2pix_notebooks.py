@@ -23,7 +23,13 @@ def test_pix2pix_notebooks_run_in_order(tmp_path):
     run_dir = tmp_path / "sketch2photo"
     settings = {"IMAGE_SIZE": SIZE, "BASE_FILTERS": 8, "RESIDUAL_BLOCKS": 1, "EPOCHS": 1, "BATCH_SIZE": 3, "SAMPLES": 2}
     training = execute(
-        "09_pix2pix_training", tmp_path, DATA=str(pairs), OUTPUT_DIR=str(run_dir), EDGES="none", **settings
+        "09_pix2pix_training",
+        tmp_path,
+        DATA=str(pairs),
+        OUTPUT_DIR=str(run_dir),
+        EDGES="none",
+        OTHER_EDGES=[],
+        **settings,
     )
     assert (run_dir / "pix2pix_generator.keras").exists() and (run_dir / "evaluation.json").exists()
     assert "mean training picture" in training

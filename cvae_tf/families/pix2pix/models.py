@@ -95,16 +95,9 @@ def build_unet(input_channels=1, base_filters=64, downs=8, upsampling="transpose
     widths = [min(base_filters * 2**index, 8 * base_filters) for index in range(downs)]
     x, skips = sketch, []
     for index, filters in enumerate(widths):
-        x = layers.Conv2D(
-            filters,
-            4,
-            2,
-            padding="same",
-            use_bias=index in (0, downs - 1),
-            kernel_initializer=INIT,
-            name=f"down{index + 1}",
-        )(x)
-        if 0 < index < downs - 1:
+        bias = index in (0, downs - 1)  # the outermost and innermost have no norm to stand for a bias
+        x = layers.Conv2D(filters, 4, 2, "same", use_bias=bias, kernel_initializer=INIT, name=f"down{index + 1}")(x)
+        if not bias:
             x = InstanceNormalization(name=f"down{index + 1}_norm")(x)
         x = layers.LeakyReLU(0.2, name=f"down{index + 1}_lrelu")(x)
         skips.append(x)
