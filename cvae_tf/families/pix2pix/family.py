@@ -148,7 +148,7 @@ class Pix2Pix(Family):
     model_config = Pix2PixModelConfig
     training_config = Pix2PixTrainingConfig
     monitor = "val_g_l1"  # the adversarial terms of two moving players do not compare across epochs
-    description = "pix2pix: sketch → picture (ResNet-9 generator, 70x70 PatchGAN)"
+    description = "pix2pix: sketch → picture (U-Net or ResNet-9 generator, 70x70 PatchGAN)"
 
     def prepare(self, config, data) -> Prepared:
         size, training, augment = config.data.image_size[0], config.training, config.data.sketch_augment
