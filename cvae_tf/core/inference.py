@@ -58,6 +58,11 @@ def as_model_input(images) -> np.ndarray:
     return scaled[..., None] if scaled.ndim == 3 else scaled
 
 
+def to_uint8(pictures) -> np.ndarray:
+    """uint8 pictures (0–255) of floats in [0, 1], clipped and rounded: what PNGs store."""
+    return np.round(np.clip(np.asarray(pictures), 0.0, 1.0) * 255).astype(np.uint8)
+
+
 def as_display(images) -> np.ndarray:
     """float (N, H, W) for greyscale or (N, H, W, 3) for colour, in [0, 1]: as figures and PNGs show images."""
     images = as_model_input(images)

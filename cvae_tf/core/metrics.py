@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import linalg
+from scipy import linalg, ndimage
 from sklearn.metrics import pairwise_distances
 
 
@@ -48,3 +48,21 @@ def diversity(images: np.ndarray, labels: np.ndarray) -> float:
             distances = pairwise_distances(group)
             means.append(distances.sum() / (len(group) * (len(group) - 1)))
     return float(np.mean(means))
+
+
+def spread(features) -> float:
+    """The mean distance of feature vectors to their centroid: how varied a set is in that space."""
+    features = np.asarray(features, np.float64)
+    return float(np.mean(np.linalg.norm(features - features.mean(axis=0), axis=1)))
+
+
+def laplacian_variance(pictures) -> np.ndarray:
+    """Per picture (N, H, W, C) in [0, 1], the variance of the Laplacian of its grey version: high for
+    sharp detail (and for noise or a grid), low for blur."""
+    grey = np.asarray(pictures, np.float64).mean(axis=-1)
+    return np.array([ndimage.laplace(picture).var() for picture in grey])
+
+
+def sharpness_ratio(pictures, real) -> float:
+    """The pictures' mean Laplacian variance over the real ones': 1 as sharp as real, near 0 for a blur."""
+    return float(laplacian_variance(pictures).mean() / laplacian_variance(real).mean())

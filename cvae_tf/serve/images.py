@@ -8,6 +8,7 @@ import math
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from cvae_tf.core.inference import to_uint8
 from cvae_tf.serve.registry import RequestError
 
 MAX_UPLOAD_SIDE = 4096
@@ -24,7 +25,7 @@ def png_grid(images: np.ndarray, columns: int = 16, scale: int = 1) -> bytes:
     padded[:n] = images
     grid = padded.reshape(rows, columns, height, width, *channels).swapaxes(1, 2)
     grid = grid.reshape(rows * height, columns * width, *channels)
-    picture = Image.fromarray(np.round(np.clip(grid, 0, 1) * 255).astype(np.uint8))
+    picture = Image.fromarray(to_uint8(grid))
     if scale > 1:
         picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
     buffer = io.BytesIO()

@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 
 from cvae_tf.core import metrics
 from cvae_tf.core.errors import DataError
+from cvae_tf.core.inference import to_uint8
 from cvae_tf.core.saving import atomic_folder
 from cvae_tf.families.faces.condition import sex_requests
 from cvae_tf.families.faces.data import load_celeba
@@ -56,9 +57,7 @@ def as_uint8(images) -> np.ndarray:
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"images of shape {images.shape}; expected (N, H, W, 3) RGB")
-    if images.dtype == np.uint8:
-        return images
-    return np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8)
+    return images if images.dtype == np.uint8 else to_uint8(images)
 
 
 def face_descriptors(images, box=BOX, upsample: int = 150, padding: float = 0.25) -> np.ndarray:
@@ -88,12 +87,6 @@ def face_descriptors(images, box=BOX, upsample: int = 150, padding: float = 0.25
 def frechet(images_a, images_b, **settings) -> float:
     """The Fréchet distance between two face sets in descriptor space (``settings`` as ``face_descriptors``)."""
     return metrics.frechet_distance(face_descriptors(images_a, **settings), face_descriptors(images_b, **settings))
-
-
-def spread(descriptors) -> float:
-    """The mean distance of descriptors to their centroid (dlib reads below 0.6 apart as one person)."""
-    descriptors = np.asarray(descriptors, np.float64)
-    return float(np.mean(np.linalg.norm(descriptors - descriptors.mean(axis=0), axis=1)))
 
 
 class DescriptorJudge:
@@ -223,6 +216,7 @@ def descriptor_verdict(
         "holdout_accuracy": judge.holdout_accuracy,
         "settings": {**judge.settings, "box": list(judge.settings["box"])},
     }
+    real = None if reference is None else judge.descriptors(reference.images[:n])
     if generator.conditional:
         requested, faces, flipped = sex_requests(generator, n, seed)
         p_male, p_flipped = judge.p_male(faces), judge.p_male(flipped)
@@ -232,10 +226,8 @@ def descriptor_verdict(
             flip_test=float(np.mean((p_male > 0.5) != (p_flipped > 0.5))),
             p_male_requested_men=float(p_male[men].mean()),
             p_male_requested_women=float(p_male[~men].mean()),
+            within_request=_within_request(run, generator, judge, reference, real, requests, per_request, seed),
         )
-    real = None if reference is None else judge.descriptors(reference.images[:n])
-    if generator.conditional:
-        result["within_request"] = _within_request(run, generator, judge, reference, real, requests, per_request, seed)
     if real is not None:
         values = run.family.sample_request(len(real), seed)[1] if generator.conditional else {}
         prior, _ = generator.generate(len(real), seed=seed, **values)
@@ -244,7 +236,7 @@ def descriptor_verdict(
         result.update(
             frechet=metrics.frechet_distance(prior, real),
             frechet_real_vs_real=metrics.frechet_distance(real[:half], real[half:]),
-            diversity_ratio=spread(prior) / spread(real),
+            diversity_ratio=metrics.spread(prior) / metrics.spread(real),
         )
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
@@ -261,14 +253,14 @@ def _within_request(run, generator, judge, reference, real, requests: int, per_r
         values = {name: float(labels[name][index]) for name in ("hair", "mouth", "eyes")}
         values["male"] = float(index % 2)
         faces, _ = generator.generate(per_request, seed=seed + 100 + index, **values)
-        spreads.append(spread(judge.descriptors(faces)))
+        spreads.append(metrics.spread(judge.descriptors(faces)))
         if real is not None:
             same_sex = np.isfinite(male_real) & ((male_real > 0.5) == (values["male"] > 0.5))
-            ratios.append(spreads[-1] / spread(real[same_sex]) if same_sex.sum() > 1 else np.nan)
+            ratios.append(spreads[-1] / metrics.spread(real[same_sex]) if same_sex.sum() > 1 else np.nan)
         chosen.append(values)
     out = {"labels": chosen, "per_request": per_request, "sample_spread": float(np.mean(spreads))}
     if real is not None:
-        out["real_spread"] = spread(real)
+        out["real_spread"] = metrics.spread(real)
         out["spread_over_real_same_sex"] = float(np.mean(ratios))
     return out
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from scipy import ndimage
 
 from cvae_tf.core import metrics
 from cvae_tf.core.inference import as_model_input
@@ -24,12 +23,6 @@ from cvae_tf.core.saving import atomic_file
 from cvae_tf.families.faces.condition import FaceAttributes, sex_requests
 from cvae_tf.families.faces.condition_models import load_condition_models
 from cvae_tf.families.faces.descriptor_judge import DescriptorJudge, descriptor_rows, descriptor_verdict
-
-
-def laplacian_variance(images) -> np.ndarray:
-    """Per image, the variance of the Laplacian of its grey version: high for sharp detail, low for blur."""
-    grey = as_model_input(images).mean(axis=-1)
-    return np.array([ndimage.laplace(image).var() for image in grey])
 
 
 def judge_features(condition_models) -> keras.Model:
@@ -55,12 +48,11 @@ def quality(run, reference, condition_models, n: int = 500, seed: int = 0) -> di
     conditions = generator.condition.of_images(real) if generator.conditional else None
     reconstructions = generator.reconstruct(real, conditions)
     psnr = -10 * np.log10(np.mean(np.square(reconstructions - real), axis=(1, 2, 3)))
-    spread = lambda f: float(np.mean(np.linalg.norm(f - f.mean(axis=0), axis=1)))  # noqa: E731
     return {
-        "sharpness_ratio": float(laplacian_variance(fake).mean() / laplacian_variance(real).mean()),
+        "sharpness_ratio": metrics.sharpness_ratio(as_model_input(fake), real),
         "frechet": metrics.frechet_distance(fake_features, real_features),
         "frechet_real_vs_real": metrics.frechet_distance(real_features[:half], real_features[half:]),
-        "diversity_ratio": spread(fake_features) / spread(real_features),
+        "diversity_ratio": metrics.spread(fake_features) / metrics.spread(real_features),
         "reconstruction_psnr": float(psnr.mean()),
     }
 

@@ -40,7 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cvae_tf.core.metrics import frechet_distance
+from cvae_tf.core.inference import to_uint8
+from cvae_tf.core.metrics import frechet_distance, sharpness_ratio
 from cvae_tf.core.saving import atomic_file
 from cvae_tf.families.pix2pix.edges import METHODS, edge_map
 from cvae_tf.families.pix2pix.pairs import edges_to_sketch, pair_dataset, sketch_variants
@@ -102,14 +103,6 @@ def projection_features(pictures, dim=FEATURE_DIM, pool=FEATURE_POOL, seed=0) ->
     return flat @ directions
 
 
-def laplacian_energy(pictures) -> float:
-    """Mean over the pictures of the variance of the Laplacian of their grey version (detail and noise)."""
-    from scipy import ndimage
-
-    grey = np.asarray(pictures, np.float64).mean(axis=-1)
-    return float(np.mean([ndimage.laplace(picture).var() for picture in grey]))
-
-
 def fixed_pattern(outputs, targets, cell=PATTERN_CELL) -> tuple[float, list]:
     """(largest cell gap between the mean output and the mean target, [row, column] of that cell)."""
     gap = np.abs(np.mean(outputs, axis=0, dtype=np.float64) - np.mean(targets, axis=0, dtype=np.float64)).mean(-1)
@@ -131,7 +124,7 @@ def picture_metrics(outputs, targets) -> dict:
         "psnr": float(tf.reduce_mean(tf.image.psnr(outputs, targets, max_val=1.0))),
         "ssim": float(tf.reduce_mean(tf.image.ssim(outputs, targets, max_val=1.0))),
         "frechet": frechet_distance(projection_features(outputs), projection_features(targets)),
-        "sharpness": laplacian_energy(outputs) / laplacian_energy(targets),
+        "sharpness": sharpness_ratio(outputs, targets),
         "fixed_pattern": pattern,
         "fixed_pattern_cell": cell,
     }
@@ -191,7 +184,7 @@ def result_grid(columns, samples=6, gap=4) -> np.ndarray:
             spaced += [cell, np.ones((cell.shape[0], gap, 3), np.float32)]
         rows += [np.concatenate(spaced[:-1], axis=1), np.ones((gap, sum(c.shape[1] for c in spaced[:-1]), 3))]
     grid = np.concatenate(rows[:-1], axis=0)
-    return np.round(np.clip(grid, 0.0, 1.0) * 255).astype(np.uint8)
+    return to_uint8(grid)
 
 
 def markdown_table(metrics, labels) -> str:

@@ -24,6 +24,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from cvae_tf.core.inference import to_uint8
+
 METRICS = ("d_loss", "g_gan", "g_l1", "g_loss")
 
 
@@ -214,7 +216,7 @@ def sample_grid(sketches, outputs, targets):
     columns = [sketches, (np.asarray(outputs) + 1.0) / 2.0, (np.asarray(targets) + 1.0) / 2.0]
     rows = np.concatenate(columns, axis=2)
     grid = np.concatenate(list(rows), axis=0)
-    return np.round(np.clip(grid, 0.0, 1.0) * 255).astype(np.uint8)
+    return to_uint8(grid)
 
 
 def save_grid(grid, path):
