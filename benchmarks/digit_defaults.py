@@ -34,6 +34,20 @@ CANDIDATES = {
     "cosine": ["training.lr_schedule=cosine"],
     "lr2e3_cosine": ["training.learning_rate=0.002", "training.lr_schedule=cosine"],
     "batch128": ["training.batch_size=128"],
+    "bce": ["training.reconstruction=bce"],
+    "maps": ["model.condition_maps=true"],
+    "wide": ["model.filters=[32, 64]"],
+    "refine": ["model.refine=true"],
+    "maps_batch128": ["model.condition_maps=true", "training.batch_size=128"],
+    "maps_wide": ["model.condition_maps=true", "model.filters=[32, 64]"],
+    "maps_wide_batch128": ["model.condition_maps=true", "model.filters=[32, 64]", "training.batch_size=128"],
+    "maps_k035": ["model.condition_maps=true", "training.grey_weight=0.35"],
+    "maps_wide_batch128_k035": [
+        "model.condition_maps=true",
+        "model.filters=[32, 64]",
+        "training.batch_size=128",
+        "training.grey_weight=0.35",
+    ],
 }
 # (column, summary key, bound, "min" or "max" or "near": what the target asks of it)
 COLUMNS = [

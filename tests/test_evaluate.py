@@ -24,7 +24,7 @@ def test_cli_writes_the_report_into_the_run(tiny_run, sample_classifier, tmp_pat
     assert len(result["conditional_accuracy"]["per_digit"]) == 10
     assert set(result["thickness"]["per_digit"]) == {str(d) for d in range(10)}
     assert summary["frechet"] > 0 and result["frechet"]["real_vs_real"] > 0
-    assert summary["test_mse"] > 0 and summary["test_kl"] > 0
+    assert summary["test_reconstruction"] > 0 and summary["test_kl"] > 0
     assert 0 < result["test_losses"]["pixel_mse_of_mean"] < 0.2
     text = (output / "evaluation.md").read_text()
     assert "| conditional accuracy | >= 0.995 |" in text and "| 9 |" in text

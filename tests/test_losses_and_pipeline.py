@@ -1,7 +1,7 @@
 import numpy as np
 
 from cvae_tf.core.data import make_dataset
-from cvae_tf.core.losses import grey_loss, kl_divergence, mse_sum
+from cvae_tf.core.losses import bce_sum, grey_loss, kl_divergence, mse_sum
 
 
 def test_mse_is_summed_over_pixels_per_image():
@@ -9,6 +9,15 @@ def test_mse_is_summed_over_pixels_per_image():
     output = np.full((2, 28, 28, 1), 0.5, np.float32)
     output[1] = 0.0
     np.testing.assert_allclose(mse_sum(target, output), [784 * 0.25, 0.0])
+
+
+def test_bce_is_summed_over_pixels_per_image():
+    target = np.zeros((2, 28, 28, 1), np.float32)
+    target[:, :14] = 1.0  # the top half white
+    output = np.full((2, 28, 28, 1), 0.5, np.float32)
+    output[1, :14], output[1, 14:] = 0.9, 0.2
+    expected_second = 392 * -np.log(0.9) + 392 * -np.log(0.8)
+    np.testing.assert_allclose(bce_sum(target, output), [784 * np.log(2.0), expected_second], rtol=1e-4)
 
 
 def test_kl_is_zero_at_the_prior_and_known_elsewhere():

@@ -46,6 +46,17 @@ def test_side_branch_is_optional_and_no_lambda_layers():
         assert not any(isinstance(layer, keras.layers.Lambda) for layer in model.layers)
 
 
+@pytest.mark.parametrize("maps", [False, True])
+def test_condition_maps_join_the_condition_to_every_decoder_scale(maps):
+    decoder = build_models(condition_maps=maps, filters=[16, 32])["decoder"]
+    map_sizes = sorted(
+        layer.units for layer in decoder.layers if isinstance(layer, keras.layers.Dense) and layer.input.shape[-1] == 11
+    )
+    assert map_sizes == ([7 * 7, 14 * 14, 28 * 28] if maps else [])  # before each upsampling, and at full size
+    concatenated = [layer for layer in decoder.layers if isinstance(layer, keras.layers.Concatenate)]
+    assert len(concatenated) == 1 + 3 * maps  # z with the condition, then one map per scale
+
+
 def test_sampling_draws_around_the_mean_with_the_given_spread():
     layer = Sampling(seed=1)
     mean = np.full((20000, 2), 3.0, "float32")

@@ -176,6 +176,23 @@ def test_the_kl_weight_of_the_config_scales_the_digit_cvae_objective(tiny_run, w
     np.testing.assert_allclose(np.asarray(trainer.objective(terms)), [expected], rtol=1e-6)
 
 
+def test_a_bce_run_trains_logs_and_reloads_under_its_own_term(tmp_path):
+    manifest = train(tiny_config(epochs=2, reconstruction="bce"), tmp_path / "run", verbose=0)
+    log = pd.read_csv(tmp_path / "run" / "training_log.csv")
+    assert "mse" not in log and log["bce"].iloc[1] < log["bce"].iloc[0]
+    best = manifest["best_metrics"]
+    expected = best["val_bce"] + best["val_kl"] + 0.4 * best["val_grey"]  # the digit C-VAE's k
+    assert best["val_loss"] == pytest.approx(expected, rel=1e-5)
+    run = SavedRun.open(tmp_path / "run")
+    trainer = run.family.trainer(run.family.run_config(run), {"encoder": run.encoder, "decoder": run.decoder})
+    assert trainer.reconstruction == "bce"
+
+
+def test_an_unknown_reconstruction_term_is_refused_naming_the_choices():
+    with pytest.raises(ValueError, match=r"training.reconstruction = 'l1'; expected one of \['mse', 'bce'\]"):
+        tiny_config().set("training.reconstruction", "l1")
+
+
 @pytest.mark.parametrize(("minutes", "epochs_run"), [(2.5, 1), (10.0, 5), (100.0, 8)])
 def test_the_time_budget_stops_before_an_epoch_that_would_end_past_it(monkeypatch, minutes, epochs_run):
     """A clock that moves one minute per reading: each epoch lasts a minute, a minute passes between epochs."""

@@ -36,7 +36,7 @@ def image_grid(images, row_labels=None, col_labels=None, title=None, cell=0.9):
 
 def loss_curves(log: pd.DataFrame, grey_from_epoch=None):
     """Training and validation curves per loss term, the grey-loss switch marked."""
-    terms = [t for t in ("loss", "mse", "kl", "grey") if t in log]
+    terms = [t for t in ("loss", "mse", "bce", "kl", "grey") if t in log]
     fig, axes = plt.subplots(1, len(terms), figsize=(4 * len(terms), 3.2))
     epochs = log["epoch"] + 1
     for ax, term in zip(np.atleast_1d(axes), terms):

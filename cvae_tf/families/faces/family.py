@@ -180,7 +180,7 @@ class FaceCVAE(ConvVAE):
         training = config.training
         weight = 0.0 if training.sharpness == "none" else training.objective_grey_weight
         named = {"sharpness_loss": frequency_loss, "sharpness_name": "sharpness"}
-        return {"grey_weight": weight, "kl_weight": training.kl_weight, **named}
+        return {**super().loss_options(config), "grey_weight": weight, **named}
 
     def callbacks(self, config) -> list:
         return [SharpnessSwitch(config.training.grey_from_epoch, name="sharpness")]

@@ -108,7 +108,8 @@ def two_real_sets(labels, per_class: int, rng) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_losses(run, split) -> dict:
-    """Mean loss terms per test image (the training objective) and the per-pixel error of the mean latent."""
+    """Mean loss terms per test image (the training objective), the name of its reconstruction term, and the
+    per-pixel error of the mean latent."""
     conditions = run.condition.of_images(split.images, split.labels) if run.condition is not None else None
     batches = make_dataset(split.images, conditions, batch_size=512)
     trainer = run.family.build_trainer(run.family.run_config(run), {"encoder": run.encoder, "decoder": run.decoder})
@@ -120,6 +121,7 @@ def test_losses(run, split) -> dict:
         errors.append(np.mean(np.square(batch["image"].numpy() - decoded.numpy()), axis=(1, 2, 3)))
     return {
         **{key: float(value) for key, value in terms.items()},
+        "reconstruction": trainer.reconstruction,
         "pixel_mse_of_mean": float(np.concatenate(errors).mean()),
     }
 
@@ -169,7 +171,7 @@ def summarise(result: dict) -> dict:
         "frechet": result["frechet"]["generated_vs_real"],
         "frechet_ratio": result["frechet"]["generated_vs_real"] / result["frechet"]["real_vs_real"],
         "test_loss": result["test_losses"]["loss"],
-        "test_mse": result["test_losses"]["mse"],
+        "test_reconstruction": result["test_losses"][result["test_losses"]["reconstruction"]],
         "test_kl": result["test_losses"]["kl"],
     }
     if "conditional_accuracy" in result:
@@ -205,7 +207,7 @@ def summary_row(name: str, evaluation: dict) -> dict:
         "black share": _percent(s["black_share"]),
         "diversity vs real": _percent(s["diversity_ratio"]),
         "Fréchet / real-vs-real": _round(s["frechet_ratio"], 2),
-        "test loss (MSE, KL)": f"{s['test_loss']:.2f} ({s['test_mse']:.2f}, {s['test_kl']:.2f})",
+        "test loss (reconstruction, KL)": f"{s['test_loss']:.2f} ({s['test_reconstruction']:.2f}, {s['test_kl']:.2f})",
     }
 
 
@@ -229,7 +231,8 @@ def markdown(result: dict) -> str:
         "",
         f"Grey share {s['grey_share']:.2%} (real {s['grey_share_real']:.2%}), black share {s['black_share']:.2%}. "
         f"Fréchet distance {s['frechet']:.2f} (real vs real {result['frechet']['real_vs_real']:.2f}). "
-        f"Test loss {s['test_loss']:.2f} = MSE {s['test_mse']:.2f} + KL {s['test_kl']:.2f} + k·grey; "
+        f"Test loss {s['test_loss']:.2f} = {result['test_losses']['reconstruction'].upper()} "
+        f"{s['test_reconstruction']:.2f} + KL {s['test_kl']:.2f} + k·grey; "
         f"per-pixel error of the mean latent {result['test_losses']['pixel_mse_of_mean']:.4f}.",
         "",
     ]

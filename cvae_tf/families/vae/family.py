@@ -16,7 +16,7 @@ from typing import ClassVar
 import keras
 import numpy as np
 
-from cvae_tf.core.config import ModelSection, TrainingSection, nullable
+from cvae_tf.core.config import ModelSection, TrainingSection, choice, nullable
 from cvae_tf.core.data import make_dataset
 from cvae_tf.core.family import Family, Prepared, register_family
 from cvae_tf.core.inference import LatentGenerator
@@ -34,6 +34,7 @@ class ConvVAEModelConfig(ModelSection):
     dense_units: int = 256
     side_branch: bool = True
     refine: bool = False  # a 3×3 convolution after each decoder upsampling (on for faces)
+    condition_maps: bool = False  # a C-VAE's condition joins every decoder scale, not only its input
 
 
 @dataclass
@@ -43,6 +44,7 @@ class VAETrainingConfig(TrainingSection):
     grey_weight: float = 0.5  # k, the weight of the sharpness term
     grey_from_epoch: int | None = nullable(2)  # 1-based epoch that switches it on; None = never
     kl_weight: float = 1.0  # β, the KL term's weight
+    reconstruction: str = choice("mse", ("mse", "bce"))  # the reconstruction term, summed over pixels
 
     @property
     def objective_grey_weight(self) -> float:
@@ -123,8 +125,14 @@ class ConvVAE(Family):
         return VAETrainer(models["encoder"], models["decoder"], **self.loss_options(config))
 
     def loss_options(self, config) -> dict:
-        """The trainer's weights: β on the KL term, k on the sharpness term (the grey loss Σ y(1 − y))."""
-        return {"grey_weight": config.training.objective_grey_weight, "kl_weight": config.training.kl_weight}
+        """The trainer's terms: the reconstruction loss, β on the KL term, k on the sharpness term (the grey
+        loss Σ y(1 − y))."""
+        training = config.training
+        return {
+            "grey_weight": training.objective_grey_weight,
+            "kl_weight": training.kl_weight,
+            "reconstruction": training.reconstruction,
+        }
 
     def callbacks(self, config) -> list:
         return [SharpnessSwitch(config.training.grey_from_epoch)]

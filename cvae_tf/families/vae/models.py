@@ -109,6 +109,6 @@ def build_models(config, image_shape=(28, 28, 1), condition_size=None, prefix="v
         condition_size=condition_size,
     )
     encoder = build_encoder(side_branch=config.side_branch, name=f"{prefix}_encoder_model", **options)
-    maps = getattr(config, "condition_maps", False)
+    maps = config.condition_maps
     decoder = build_decoder(condition_maps=maps, refine=config.refine, name=f"{prefix}_decoder_model", **options)
     return {"encoder": encoder, "decoder": decoder, "full": build_full(encoder, decoder, name=f"{prefix}_model")}

@@ -6,16 +6,17 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from cvae_tf.core.losses import grey_loss, kl_divergence, mse_sum
+from cvae_tf.core.losses import RECONSTRUCTION_LOSSES, grey_loss, kl_divergence
 
 
 class VAETrainer(keras.Model):
     """Trains a functional encoder / decoder pair as a (conditional) VAE.
 
     Batches are dicts: ``image`` plus the encoder's other inputs (e.g. ``condition``), which the
-    decoder receives too. The loss per image is ``mse + β · kl + weight · on · sharpness``, where the
-    sharpness term is the family's (the digits' grey loss by default) and ``sharpness_on`` a
-    non-trainable variable that ``SharpnessSwitch`` sets at each epoch's start; β is ``kl_weight``
+    decoder receives too. The loss per image is ``reconstruction + β · kl + weight · on · sharpness``:
+    the reconstruction term is ``mse`` or ``bce`` summed over the pixels (logged under its name), the
+    sharpness term is the family's (the digits' grey loss by default), ``sharpness_on`` a
+    non-trainable variable that ``SharpnessSwitch`` sets at each epoch's start, and β ``kl_weight``
     (1 by default). Validation
     (``test_step``) always scores the full objective, sharpness term included, so that "best
     epoch" compares like with like before and after the switch.
@@ -29,16 +30,20 @@ class VAETrainer(keras.Model):
         sharpness_loss=grey_loss,
         sharpness_name: str = "grey",
         kl_weight: float = 1.0,
+        reconstruction: str = "mse",
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.grey_weight = float(grey_weight)
+        if reconstruction not in RECONSTRUCTION_LOSSES:
+            raise ValueError(f"reconstruction = {reconstruction!r}; expected one of {sorted(RECONSTRUCTION_LOSSES)}")
+        self.reconstruction = reconstruction
         self.kl_weight = keras.Variable(float(kl_weight), trainable=False, name="kl_weight")
         self.sharpness_loss, self.sharpness_name = sharpness_loss, sharpness_name
         self.sharpness_on = keras.Variable(0.0, trainable=False, name="sharpness_on")
-        names = ("loss", "mse", "kl", sharpness_name)
+        names = ("loss", reconstruction, "kl", sharpness_name)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = encoder.built and decoder.built  # functional parts arrive built
 
@@ -54,14 +59,14 @@ class VAETrainer(keras.Model):
         return {"z": z, **{key: value for key, value in inputs.items() if key != "image"}}
 
     def loss_terms(self, inputs, training=False):
-        """Per-image mse, kl and grey terms, each of shape (batch,)."""
+        """Per-image reconstruction, kl and sharpness terms, each of shape (batch,)."""
         encoded = self.encoder(inputs, training=training)
         reconstruction = self.decoder(self._decoder_inputs(encoded["z"], inputs), training=training)
         return self.reconstruction_terms(inputs, encoded, reconstruction)
 
     def reconstruction_terms(self, inputs, encoded, reconstruction) -> dict:
         return {
-            "mse": mse_sum(inputs["image"], reconstruction),
+            self.reconstruction: RECONSTRUCTION_LOSSES[self.reconstruction](inputs["image"], reconstruction),
             "kl": kl_divergence(encoded["z_mean"], encoded["z_log_var"]),
             self.sharpness_name: self.sharpness_loss(reconstruction, inputs["image"]),
         }
@@ -69,7 +74,7 @@ class VAETrainer(keras.Model):
     def objective(self, terms, switch=1.0):
         """The loss per image from the terms; ``switch`` (0 or 1) gates the sharpness term."""
         sharpness = self.grey_weight * switch * terms[self.sharpness_name]
-        return terms["mse"] + self.kl_weight * terms["kl"] + sharpness
+        return terms[self.reconstruction] + self.kl_weight * terms["kl"] + sharpness
 
     def train_step(self, data):
         with tf.GradientTape() as tape:
@@ -86,7 +91,7 @@ class VAETrainer(keras.Model):
         return self._record(self.objective(terms), terms)
 
     def _record(self, per_image_loss, terms):
-        # Per image, like the terms, so that loss = mse + kl + k·grey holds for the epoch means too.
+        # Per image, like the terms, so that loss = reconstruction + β·kl + k·grey holds for the epoch means too.
         self.trackers["loss"].update_state(per_image_loss)
         for name, values in terms.items():
             self.trackers[name].update_state(values)
