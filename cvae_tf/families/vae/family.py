@@ -40,7 +40,7 @@ class ConvVAEModelConfig(ModelSection):
 @dataclass
 class VAETrainingConfig(TrainingSection):
     epochs: int | None = nullable(None, like=10)  # None: by the data's size (size_defaults), saved resolved
-    batch_size: int | None = nullable(None, like=256)  # None: 256 for full MNIST, 32 for a small set such as the sample
+    batch_size: int | None = nullable(None, like=256)  # None: the family's full_batch on full MNIST, 32 on a small set
     grey_weight: float = 0.5  # k, the weight of the sharpness term
     grey_from_epoch: int | None = nullable(2)  # 1-based epoch that switches it on; None = never
     kl_weight: float = 1.0  # β, the KL term's weight
@@ -55,15 +55,17 @@ class VAETrainingConfig(TrainingSection):
 SMALL_DATA = 20_000  # training images below which a data set counts as small (the offline sample has 4,050)
 
 
-def size_defaults(train_size: int, batch_size: int | None = None, epochs: int | None = None) -> tuple[int, int]:
+def size_defaults(
+    train_size: int, batch_size: int | None = None, epochs: int | None = None, full_batch: int = 256
+) -> tuple[int, int]:
     """Batch size and epochs for a data set of ``train_size`` images, where the config leaves them ``None``.
 
-    Full MNIST (54,000): batch 256, 10 epochs (2,110 steps). A small set such as the offline
-    sample (4,050): batch 32, 30 epochs (3,810 steps); with batch 256 and 10 epochs it would get
-    160 steps and the latent collapses (benchmarks/RESULTS.md).
+    A full-size set such as MNIST (54,000): batch ``full_batch`` (the family's), 10 epochs. A small
+    set such as the offline sample (4,050): batch 32, 30 epochs (3,810 steps); with batch 256 and 10
+    epochs it would get 160 steps and the latent collapses (benchmarks/RESULTS.md).
     """
     small = train_size < SMALL_DATA
-    return (batch_size or (32 if small else 256), epochs or (30 if small else 10))
+    return (batch_size or (32 if small else full_batch), epochs or (30 if small else 10))
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,16 @@ class ConvVAE(Family):
     description = "vanilla convolutional VAE (no condition)"
     prefix: ClassVar[str] = "vae"
     condition_size: ClassVar[int | None] = None
+    full_batch: ClassVar[int] = 256  # the batch size on a full-size data set, where the config leaves it None
 
     def fit_condition(self, config, data):
         return None
 
     def prepare(self, config, data) -> Prepared:
         training = config.training
-        training.batch_size, training.epochs = size_defaults(len(data.train), training.batch_size, training.epochs)
+        training.batch_size, training.epochs = size_defaults(
+            len(data.train), training.batch_size, training.epochs, self.full_batch
+        )
         condition = self.fit_condition(config, data)
 
         def batches(split, shuffle):
