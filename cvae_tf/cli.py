@@ -57,13 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--grey-weight",
         type=float,
-        help="k, the weight of the grey loss k·Σy(1−y) (default 0.4 for digits, 0.5 for the VAE)",
+        help="k, the weight of the grey loss k·Σy(1−y) (default 0.35 for digits, 0.5 for the VAE)",
     )
     train.add_argument("--grey-from-epoch", type=int, help="1-based epoch that turns the grey loss on (default 2)")
     train.add_argument("--no-grey", action="store_true", help="never turn the grey loss on")
     train.add_argument("--no-side-branch", action="store_true", help="drop the encoder's raw-pixel side branch")
     train.add_argument(
-        "--batch-size", type=int, help="images per step (default: 256 for full MNIST, 32 for small sets; the family's)"
+        "--batch-size",
+        type=int,
+        help="images per step (default on full MNIST: 128 for digits, 256 for the VAE; 32 on small sets)",
     )
     train.add_argument("--learning-rate", type=float, help="Adam learning rate (default 1e-3)")
     train.add_argument(

@@ -177,11 +177,12 @@ def test_the_kl_weight_of_the_config_scales_the_digit_cvae_objective(tiny_run, w
 
 
 def test_a_bce_run_trains_logs_and_reloads_under_its_own_term(tmp_path):
-    manifest = train(tiny_config(epochs=2, reconstruction="bce"), tmp_path / "run", verbose=0)
+    config = tiny_config(epochs=2, reconstruction="bce")
+    manifest = train(config, tmp_path / "run", verbose=0)
     log = pd.read_csv(tmp_path / "run" / "training_log.csv")
     assert "mse" not in log and log["bce"].iloc[1] < log["bce"].iloc[0]
     best = manifest["best_metrics"]
-    expected = best["val_bce"] + best["val_kl"] + 0.4 * best["val_grey"]  # the digit C-VAE's k
+    expected = best["val_bce"] + best["val_kl"] + config.training.grey_weight * best["val_grey"]
     assert best["val_loss"] == pytest.approx(expected, rel=1e-5)
     run = SavedRun.open(tmp_path / "run")
     trainer = run.family.trainer(run.family.run_config(run), {"encoder": run.encoder, "decoder": run.decoder})

@@ -20,7 +20,8 @@ def test_size_defaults_pick_batch_and_epochs_by_the_data_size():
 def test_a_family_resolves_its_own_full_size_batch(family, batch):
     labels = np.arange(20_000) % 10
     images = np.zeros((20_000, 28, 28), np.uint8)
-    images[:, 10:18, 12 : 14 + labels % 4] = 255  # strokes of four widths: the white condition needs a spread
+    for width in range(4):  # strokes of four widths: the white condition needs a spread
+        images[labels % 4 == width, 10:18, 12 : 14 + width] = 255
     split = Split(images, labels)
     data = type("Data", (), {"train": split, "val": Split(images[:100], labels[:100])})()
     config = RunConfig.for_family(family)
