@@ -34,6 +34,7 @@ CANDIDATES = {
     "k0375": ["training.grey_weight=0.375"],
     "k040": ["training.grey_weight=0.4"],
     "batch256_k040": ["training.batch_size=256", "training.grey_weight=0.4"],
+    "widths24_48": ["model.filters=[24, 48]"],
     "narrow": NARROW,
     "narrow_k050": [*NARROW, "training.grey_weight=0.5"],
     "narrow_k035": [*NARROW, "training.grey_weight=0.35"],
