@@ -1,5 +1,7 @@
 """The generic VAE family's own choices: batch size and epochs by the data's size, and judges by data format."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -23,7 +25,7 @@ def test_a_family_resolves_its_own_full_size_batch(family, batch):
     for width in range(4):  # strokes of four widths: the white condition needs a spread
         images[labels % 4 == width, 10:18, 12 : 14 + width] = 255
     split = Split(images, labels)
-    data = type("Data", (), {"train": split, "val": Split(images[:100], labels[:100])})()
+    data = SimpleNamespace(train=split, val=Split(images[:100], labels[:100]))
     config = RunConfig.for_family(family)
     get_family(family).prepare(config, data)
     assert (config.training.batch_size, config.training.epochs) == (batch, 10)

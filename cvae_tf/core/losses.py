@@ -3,10 +3,15 @@
 from keras import ops
 
 
+def per_image_sum(values):
+    """``values`` (batch, ...) summed over everything but the batch axis: one number per image."""
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
+
+
 def mse_sum(images, reconstructions):
     """Squared error summed over all pixels of an image (not the mean: the original's choice)."""
     squared = ops.square(ops.cast(images, reconstructions.dtype) - reconstructions)
-    return ops.sum(ops.reshape(squared, (ops.shape(squared)[0], -1)), axis=1)
+    return per_image_sum(squared)
 
 
 def bce_sum(images, reconstructions):
@@ -15,7 +20,7 @@ def bce_sum(images, reconstructions):
     output), so the decoder keeps more of the image's detail for the same KL term."""
     targets = ops.cast(images, reconstructions.dtype)
     entropy = ops.binary_crossentropy(targets, reconstructions)
-    return ops.sum(ops.reshape(entropy, (ops.shape(entropy)[0], -1)), axis=1)
+    return per_image_sum(entropy)
 
 
 RECONSTRUCTION_LOSSES = {"mse": mse_sum, "bce": bce_sum}
@@ -32,7 +37,7 @@ def grey_loss(reconstructions, images=None):
     ``images`` (the targets) is unused; it is there so that every sharpness term has one signature.
     """
     grey = reconstructions * (1.0 - reconstructions)
-    return ops.sum(ops.reshape(grey, (ops.shape(grey)[0], -1)), axis=1)
+    return per_image_sum(grey)
 
 
 def frequency_loss(reconstructions, images):
@@ -50,4 +55,4 @@ def frequency_loss(reconstructions, images):
         return tf.abs(tf.signal.fft2d(tf.cast(channels_first, tf.complex64))) / tf.sqrt(size)
 
     difference = ops.abs(magnitude(reconstructions) - magnitude(images))
-    return ops.sum(ops.reshape(difference, (ops.shape(difference)[0], -1)), axis=1)
+    return per_image_sum(difference)

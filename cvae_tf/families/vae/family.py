@@ -19,6 +19,7 @@ import numpy as np
 from cvae_tf.core.config import ModelSection, TrainingSection, choice, nullable
 from cvae_tf.core.data import make_dataset
 from cvae_tf.core.family import Family, Prepared, register_family
+from cvae_tf.core.losses import RECONSTRUCTION_LOSSES
 from cvae_tf.core.inference import LatentGenerator
 from cvae_tf.core.plots import image_grid, save_figure
 from cvae_tf.core.training import SharpnessSwitch, learning_rate
@@ -44,7 +45,7 @@ class VAETrainingConfig(TrainingSection):
     grey_weight: float = 0.5  # k, the weight of the sharpness term
     grey_from_epoch: int | None = nullable(2)  # 1-based epoch that switches it on; None = never
     kl_weight: float = 1.0  # β, the KL term's weight
-    reconstruction: str = choice("mse", ("mse", "bce"))  # the reconstruction term, summed over pixels
+    reconstruction: str = choice("mse", tuple(RECONSTRUCTION_LOSSES))  # the reconstruction term, summed over pixels
 
     @property
     def objective_grey_weight(self) -> float:
