@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-# Each candidate: config overrides on top of the digit C-VAE's defaults (widths 32/64, condition maps, batch 128,
-# k = 0.35). NARROW gives back the smaller model that the first candidates changed one thing of: widths 16/32,
-# the condition at the decoder's input only, batch 256, k = 0.4.
+# Each candidate: config overrides on top of the digit C-VAE's defaults (widths 24/48, condition maps, batch 128,
+# k = 0.35). WIDE gives back widths 32/64; NARROW the smaller model that the first candidates changed one thing
+# of: widths 16/32, the condition at the decoder's input only, batch 256, k = 0.4.
+WIDE = ["model.filters=[32, 64]"]
 NARROW = [
     "model.filters=[16, 32]",
     "model.condition_maps=false",
@@ -31,10 +32,10 @@ NARROW = [
 ]
 CANDIDATES = {
     "default": [],
-    "k0375": ["training.grey_weight=0.375"],
-    "k040": ["training.grey_weight=0.4"],
-    "batch256_k040": ["training.batch_size=256", "training.grey_weight=0.4"],
-    "widths24_48": ["model.filters=[24, 48]"],
+    "widths32_64": WIDE,
+    "widths32_64_k0375": [*WIDE, "training.grey_weight=0.375"],
+    "widths32_64_k040": [*WIDE, "training.grey_weight=0.4"],
+    "widths32_64_batch256_k040": [*WIDE, "training.batch_size=256", "training.grey_weight=0.4"],
     "narrow": NARROW,
     "narrow_k050": [*NARROW, "training.grey_weight=0.5"],
     "narrow_k035": [*NARROW, "training.grey_weight=0.35"],

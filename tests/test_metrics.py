@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cvae_tf.core.metrics import diversity, frechet_distance, pixel_shares
+from cvae_tf.core.metrics import diversity, frechet_distance, grid_peak, grid_ratio, pixel_shares
 from cvae_tf.families.mnist.classifier import build_classifier, feature_model
 from cvae_tf.families.mnist.metrics import conditional_accuracy, white_adherence
 
@@ -45,6 +45,17 @@ def test_pixel_shares_and_diversity_known_answers():
     images[1] = 0.0
     distance = np.linalg.norm(images[0])
     assert diversity(images, labels) == pytest.approx(distance / 2)  # digit 0: d, digit 1: 0
+
+
+def test_grid_peak_reads_a_faint_checkerboard_and_not_smooth_pictures():
+    from scipy import ndimage
+
+    smooth = ndimage.gaussian_filter(np.random.default_rng(0).random((20, 64, 64, 3)), (0, 1.5, 1.5, 0))
+    checkerboard = (np.indices((64, 64)).sum(axis=0) % 2 * 0.02)[None, :, :, None]
+    assert grid_peak(smooth) < 1.1  # the spectrum falls smoothly to the Nyquist frequency
+    assert grid_peak(smooth + checkerboard) > 100  # 2% of the range, period 2
+    assert grid_ratio(smooth, smooth) == pytest.approx(1.0)
+    assert grid_ratio(smooth + checkerboard, smooth) > 100
 
 
 def test_classifier_shapes_and_features():

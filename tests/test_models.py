@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from cvae_tf.core.config import RunConfig
-from cvae_tf.core.layers import Sampling
+from cvae_tf.core.layers import Sampling, upsampling_conv
+from cvae_tf.core.metrics import grid_peak
 from cvae_tf.core.registry import get_family
 
 
@@ -55,6 +56,38 @@ def test_condition_maps_join_the_condition_to_every_decoder_scale(maps):
     assert map_sizes == ([7 * 7, 14 * 14, 28 * 28] if maps else [])  # before each upsampling, and at full size
     concatenated = [layer for layer in decoder.layers if isinstance(layer, keras.layers.Concatenate)]
     assert len(concatenated) == 1 + 3 * maps  # z with the condition, then one map per scale
+
+
+def _one_stage(mode):
+    """One upsampling stage with an all-ones 3×3 kernel and no bias, from 8×8 to 16×16."""
+    features = keras.Input((8, 8, 1))
+    stage = keras.Model(features, upsampling_conv(features, 1, mode, name="up", use_bias=False))
+    stage.get_layer("up").kernel.assign(np.ones(stage.get_layer("up").kernel.shape, np.float32))
+    return stage
+
+
+def test_resize_upsampling_draws_no_checkerboard_where_the_transposed_conv_does():
+    """A constant input: a stride-2 transposed 3×3 conv sums 1, 2 or 4 taps per output pixel (the
+    checkerboard, which ``grid_peak`` reads as a period-2 spike), resize-then-conv the same 9 everywhere."""
+    smooth = np.random.default_rng(0).random((16, 8, 8, 1)).astype("float32") * 0.1 + 1.0
+    rows = {mode: np.asarray(_one_stage(mode)(smooth)) for mode in ("transpose", "resize")}
+    assert len(np.unique(rows["transpose"][0, 4, 2:6, 0].round(4))) > 1
+    np.testing.assert_allclose(rows["resize"][0, 4, 2:6, 0], 9 * smooth[0, 2, 1, 0], rtol=0.1)
+    assert grid_peak(rows["transpose"]) > 10 * grid_peak(rows["resize"])
+    with pytest.raises(ValueError, match="upsampling must be one of"):
+        upsampling_conv(keras.Input((8, 8, 1)), 1, "bilinear")
+
+
+def test_resize_upsampling_keeps_the_decoder_weights_and_reloads(tmp_path):
+    transpose = build_models("face_cvae", (64, 64, 3))["decoder"]
+    resize = build_models("face_cvae", (64, 64, 3), upsampling="resize")["decoder"]
+    assert resize.count_params() == transpose.count_params()
+    assert not any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in resize.layers)
+    assert sum(isinstance(layer, keras.layers.UpSampling2D) for layer in resize.layers) == 4
+    inputs = {"z": np.ones((2, 64), "float32"), "condition": np.full((2, 4), 0.5, "float32")}
+    resize.save(tmp_path / "decoder.keras")
+    reloaded = keras.saving.load_model(tmp_path / "decoder.keras", safe_mode=True)
+    np.testing.assert_allclose(reloaded(inputs), resize(inputs), atol=1e-6)
 
 
 def test_sampling_draws_around_the_mean_with_the_given_spread():

@@ -1,4 +1,5 @@
-"""Every custom layer of the project, registered so that saved models reload with ``safe_mode=True``.
+"""Every custom layer of the project, registered so that saved models reload with ``safe_mode=True``,
+and the one upsampling step that the decoders and generators share.
 
 The registered names (package ``cvae_tf``) are what saved ``.keras`` files refer to.
 """
@@ -83,3 +84,20 @@ class InstanceNormalization(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon}
+
+
+UPSAMPLING = ("transpose", "resize")
+
+
+def upsampling_conv(x, filters, mode="transpose", kernel=3, name=None, **conv_options):
+    """Doubles height and width with learned filters. ``transpose``: a ``kernel``² transposed
+    convolution, stride 2. ``resize``: nearest-neighbour resize, then a 3×3 convolution: for a 3×3
+    kernel the same number of weights, and no checkerboard, since every output pixel sums the same
+    number of kernel taps (a 3×3 transposed convolution at stride 2 sums four taps on one pixel in four,
+    one on another)."""
+    if mode == "resize":
+        x = layers.UpSampling2D(2, interpolation="nearest", name=name and f"{name}_resize")(x)
+        return layers.Conv2D(filters, 3, padding="same", name=name, **conv_options)(x)
+    if mode != "transpose":
+        raise ValueError(f"upsampling must be one of {UPSAMPLING}, got {mode!r}")
+    return layers.Conv2DTranspose(filters, kernel, strides=2, padding="same", name=name, **conv_options)(x)

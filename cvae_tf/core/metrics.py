@@ -66,3 +66,23 @@ def laplacian_variance(pictures) -> np.ndarray:
 def sharpness_ratio(pictures, real) -> float:
     """The pictures' mean Laplacian variance over the real ones': 1 as sharp as real, near 0 for a blur."""
     return float(laplacian_variance(pictures).mean() / laplacian_variance(real).mean())
+
+
+def grid_peak(pictures) -> float:
+    """The mean power spectrum of the pictures' grey versions at the period-2 frequencies (the
+    Nyquist row and column, where a stride-2 transposed convolution's checkerboard sits) over the
+    frequencies just inside them: below or near 1 for a smooth spectrum, far above it for a grid."""
+    grey = np.asarray(pictures, np.float64)
+    grey = grey.mean(axis=-1) if grey.ndim == 4 else grey
+    grey = grey - grey.mean(axis=(1, 2), keepdims=True)
+    power = np.mean(np.abs(np.fft.fft2(grey)) ** 2, axis=0)
+    height, width = power.shape
+    nyquist = np.concatenate([power[height // 2, :], power[:, width // 2]])
+    inside = np.concatenate([power[height // 2 - 1, :], power[:, width // 2 - 1]])
+    return float(nyquist.mean() / inside.mean())
+
+
+def grid_ratio(pictures, real) -> float:
+    """The pictures' ``grid_peak`` over the real ones': at most about 1 where the samples show no grid
+    that real pictures lack."""
+    return grid_peak(pictures) / grid_peak(real)

@@ -25,6 +25,7 @@ from cvae_tf.core.config import DataConfig, ModelSection, TrainingSection, choic
 from cvae_tf.core.data.sources import register_format
 from cvae_tf.core.family import Family, Prepared, register_family
 from cvae_tf.core.inference import ImageTranslator
+from cvae_tf.core.layers import UPSAMPLING
 from cvae_tf.core.saving import SavedRun
 from cvae_tf.core.training import learning_rate
 from cvae_tf.families.pix2pix.edges import cached_edge_map
@@ -56,7 +57,7 @@ class Pix2PixModelConfig(ModelSection):
     base_filters: int = 64  # 64 with 9 blocks: the original's 11,377,155-parameter generator
     residual_blocks: int = 9
     discriminator_filters: int = 64
-    upsampling: str = choice("transpose", ("transpose", "resize"))  # resize: nearest, then a 3×3 conv
+    upsampling: str = choice("transpose", UPSAMPLING)  # resize: nearest, then a 3×3 conv
     generator: str = choice("resnet", ("resnet", "unet"))  # unet: the pix2pix paper's, with skip connections
     unet_downs: int = 0  # U-Net depth; 0: log2 of the image size, a 1×1 bottleneck as in the paper (8 at 256²)
     spectral_norm: bool = False  # discriminator: spectrally normalised convs instead of instance norms

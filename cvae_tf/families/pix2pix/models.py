@@ -13,7 +13,7 @@ stride-2 down- and up-samplings), 2^downs for the U-Net.
 import keras
 from keras import layers
 
-from cvae_tf.core.layers import InstanceNormalization, ReflectionPadding2D
+from cvae_tf.core.layers import InstanceNormalization, ReflectionPadding2D, upsampling_conv
 
 INIT = keras.initializers.RandomNormal(stddev=0.02)  # the pix2pix / CycleGAN weight init
 
@@ -38,16 +38,9 @@ def _residual_block(x, filters, name):
 
 
 def _upsample(x, filters, name, mode="transpose", kernel=3, relu=True):
-    """u-k: doubles H and W → instance norm → [ReLU]. ``transpose``: a ``kernel``² transposed conv, stride 2
-    (the originals); ``resize``: nearest-neighbour resize, then a 3×3 conv (for a 3×3 kernel the same
-    weights) and no checkerboard, since every output pixel sums the same number of kernel taps."""
-    if mode == "resize":
-        x = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=INIT, name=name)(x)
-    else:
-        x = layers.Conv2DTranspose(
-            filters, kernel, strides=2, padding="same", use_bias=False, kernel_initializer=INIT, name=name
-        )(x)
+    """u-k: doubles H and W (``upsampling_conv``: the originals' transposed conv, or resize then
+    convolve) → instance norm → [ReLU]."""
+    x = upsampling_conv(x, filters, mode, kernel, name=name, use_bias=False, kernel_initializer=INIT)
     x = InstanceNormalization(name=f"{name}_norm")(x)
     return layers.ReLU(name=f"{name}_relu")(x) if relu else x
 

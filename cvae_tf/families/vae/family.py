@@ -21,6 +21,7 @@ from cvae_tf.core.data import make_dataset
 from cvae_tf.core.family import Family, Prepared, register_family
 from cvae_tf.core.losses import RECONSTRUCTION_LOSSES
 from cvae_tf.core.inference import LatentGenerator
+from cvae_tf.core.layers import UPSAMPLING
 from cvae_tf.core.plots import image_grid, save_figure
 from cvae_tf.core.training import SharpnessSwitch, learning_rate
 from cvae_tf.families.mnist.data import MnistDataConfig
@@ -36,6 +37,7 @@ class ConvVAEModelConfig(ModelSection):
     side_branch: bool = True
     refine: bool = False  # a 3×3 convolution after each decoder upsampling (on for faces)
     condition_maps: bool = False  # a C-VAE's condition joins every decoder scale, not only its input
+    upsampling: str = choice("transpose", UPSAMPLING)  # resize: nearest, then a 3×3 conv (no checkerboard)
 
 
 @dataclass

@@ -8,7 +8,7 @@ names, so training, saving, serving and the latent tools handle every family ali
 import keras
 from keras import layers
 
-from cvae_tf.core.layers import Sampling
+from cvae_tf.core.layers import Sampling, upsampling_conv
 
 
 def build_encoder(
@@ -53,6 +53,7 @@ def build_decoder(
     condition_size=None,
     condition_maps=False,
     refine=False,
+    upsampling="transpose",
     name="decoder",
 ):
     """z [+ condition] → image of ``image_shape`` in [0, 1] (sigmoid output).
@@ -60,6 +61,8 @@ def build_decoder(
     ``condition_maps`` adds the original face work's "direct connections": at every scale a dense
     map of the condition joins the feature maps, so the decoder cannot draw without it (with the
     condition only at the input, a wide latent carried the sex and the decoder ignored the condition).
+    ``upsampling`` is ``transpose`` (3×3 transposed convolutions) or ``resize`` (nearest resize, then a
+    3×3 convolution: the same weights, no checkerboard).
     """
     height, width, channels = image_shape
     scale = 2 ** len(filters)
@@ -74,7 +77,7 @@ def build_decoder(
     x = layers.Reshape((height // scale, width // scale, filters[-1]))(x)
     for width_ in reversed(filters):
         x = _with_condition_map(x, inputs, condition_maps)
-        x = layers.Conv2DTranspose(width_, 3, strides=2, padding="same", activation="relu")(x)
+        x = upsampling_conv(x, width_, upsampling, activation="relu")
         if refine:
             x = layers.Conv2D(width_, 3, padding="same", activation="relu")(x)
     x = _with_condition_map(x, inputs, condition_maps)
@@ -109,6 +112,11 @@ def build_models(config, image_shape=(28, 28, 1), condition_size=None, prefix="v
         condition_size=condition_size,
     )
     encoder = build_encoder(side_branch=config.side_branch, name=f"{prefix}_encoder_model", **options)
-    maps = config.condition_maps
-    decoder = build_decoder(condition_maps=maps, refine=config.refine, name=f"{prefix}_decoder_model", **options)
+    decoder = build_decoder(
+        condition_maps=config.condition_maps,
+        refine=config.refine,
+        upsampling=config.upsampling,
+        name=f"{prefix}_decoder_model",
+        **options,
+    )
     return {"encoder": encoder, "decoder": decoder, "full": build_full(encoder, decoder, name=f"{prefix}_model")}
