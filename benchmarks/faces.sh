@@ -1,22 +1,38 @@
 #!/usr/bin/env bash
 # The face benchmark on CelebA (64x64, this 2-core CPU): the four condition models, a second set
-# trained apart (seed 1) that judges every run, the face C-VAE three ways (the default; with the
-# frequency sharpness term; without the control term), and the vanilla VAE baseline on the same faces and budget; then `cvae-tf evaluate` on each.
-# Usage: bash benchmarks/faces.sh CELEBA_DIR OUT_DIR [EPOCHS]
+# trained apart (seed 1) that judges every run, dlib's descriptor judge (a judge of another kind), the
+# face C-VAE's variants (the default; resize upsampling; resize with β = 0.5; the frequency sharpness
+# term; no control term) and the vanilla VAE baseline on the same faces and budget; then
+# `cvae-tf evaluate` on each, by the seed-1 models and the descriptor judge.
+# Usage: bash benchmarks/faces.sh CELEBA_DIR OUT_DIR [EPOCHS [VARIANT ...]]
 set -euo pipefail
-data=${1:?CelebA folder}; out=${2:?output folder}; epochs=${3:-10}
+data=${1:?CelebA folder}; out=${2:?output folder}; epochs=${3:-10}; shift $(($# < 3 ? $# : 3))
 timed() { /usr/bin/time -f "%e s wall, %U s CPU" "$@"; }
+declare -A variants=(  # name: overrides, separated by ";"
+  [face_cvae]=""
+  [face_cvae_resize]="model.upsampling=resize"
+  [face_cvae_resize_beta05]="model.upsampling=resize;training.kl_weight=0.5"
+  [face_cvae_frequency]="training.sharpness=frequency"
+  [face_cvae_control0]="training.judge_weight=0"
+)
+chosen=("$@")
+[ ${#chosen[@]} -gt 0 ] || chosen=(face_cvae face_cvae_resize face_cvae_resize_beta05 face_cvae_frequency face_cvae_control0)
 for models in face_conditions:0 face_judges:1; do
   run="$out/${models%:*}"
   [ -f "$run/manifest.json" ] || timed cvae-tf train face_conditions --data "$data" --output "$run" \
     --set training.seed="${models#*:}" --quiet
   cvae-tf evaluate "$run"
 done
-for variant in face_cvae: face_cvae_frequency:training.sharpness=frequency face_cvae_control0:training.judge_weight=0; do
-  run="$out/${variant%%:*}"; option="${variant#*:}"
+[ -f "$out/descriptor_judge/descriptor_judge.json" ] || python benchmarks/face_descriptor_judge.py --data "$data" \
+  --output "$out/descriptor_judge"
+for name in "${chosen[@]}"; do
+  run="$out/$name"; sets=(--set model.condition_models="$out/face_conditions")
+  IFS=';' read -ra overrides <<< "${variants[$name]}"
+  for override in "${overrides[@]}"; do sets+=(--set "$override"); done
   [ -f "$run/manifest.json" ] || timed cvae-tf train face_cvae --data "$data" --output "$run" --epochs "$epochs" \
-    --set model.condition_models="$out/face_conditions" ${option:+--set "$option"} --quiet --resume
-  cvae-tf evaluate "$run" --judge "$out/face_judges" --output "$run/judged_apart"
+    "${sets[@]}" --quiet --resume
+  cvae-tf evaluate "$run" --judge "$out/face_judges" --descriptor-judge "$out/descriptor_judge" \
+    --output "$run/judged_apart"
 done
 baseline="$out/face_vae"
 [ -f "$baseline/manifest.json" ] || timed cvae-tf train vae --data "$data" --output "$baseline" \
