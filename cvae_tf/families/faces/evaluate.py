@@ -4,10 +4,11 @@ Control (face C-VAE only): the requested sex against the judged one on extreme r
 flip test (the same z with the sex flipped), and Pearson's r between requested and judged
 values per regressor. Quality (any face VAE, so the vanilla VAE is the baseline): sharpness
 (the Laplacian variance of prior samples over real faces'), the grid ratio (a transposed
-convolution's checkerboard as a period-2 peak in the spectrum, over real faces'), the Fréchet distance to held-out
-real faces in the sex model's feature space, diversity in that space relative to real faces,
-and the reconstruction PSNR of test faces. ``--descriptor-judge DIR`` adds the verdicts of a judge
-trained apart from this pipeline: dlib's face descriptor with a sex probe (``descriptor_judge``).
+convolution's checkerboard as a period-2 peak in the spectrum, over real faces'), the Fréchet
+distance to held-out real faces in the sex model's feature space, diversity in that space
+relative to real faces, and the reconstruction PSNR of test faces. ``--descriptor-judge DIR``
+adds the verdicts of a judge trained apart from this pipeline: dlib's face descriptor with a sex
+probe (``descriptor_judge``).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def markdown(result: dict) -> str:
         "| measure | value | target |",
         "|---|---|---|",
         f"| sharpness ratio (Laplacian variance, samples / real) | {q['sharpness_ratio']:.3f} | ≥ 0.7 |",
-        f"| grid (period-2 spectral peak, samples / real) | {q.get('grid_ratio', float('nan')):.2f} | ≤ 1 |",
+        f"| grid (period-2 spectral peak, samples / real) | {q['grid_ratio']:.2f} | ≤ 1 |",
         f"| Fréchet distance (sex-model features) | {q['frechet']:.3f} (real vs real {q['frechet_real_vs_real']:.3f}) "
         "| below the VAE baseline |",
         f"| diversity vs real | {q['diversity_ratio']:.1%} | |",
