@@ -63,5 +63,5 @@ def test_evaluate_measures_control_and_quality_of_a_face_run(face_runs, tmp_path
     assert 0 <= control["sex_obeyed"] <= 1 and 0 <= control["flip_test"] <= 1
     assert set(control["pearson_r"]) == {"hair", "mouth", "eyes"}
     assert quality["sharpness_ratio"] > 0 and quality["frechet"] > 0 and quality["reconstruction_psnr"] > 5
-    assert quality["grid_ratio"] > 0
+    assert 0 <= quality["grid_share"] <= 1
     assert "| flip test (same z, sex flipped) |" in (tmp_path / "evaluation.md").read_text()

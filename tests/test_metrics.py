@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cvae_tf.core.metrics import diversity, frechet_distance, grid_peak, grid_ratio, pixel_shares
+from cvae_tf.core.metrics import diversity, frechet_distance, grid_peaks, grid_share, pixel_shares
 from cvae_tf.families.mnist.classifier import build_classifier, feature_model
 from cvae_tf.families.mnist.metrics import conditional_accuracy, white_adherence
 
@@ -47,15 +47,16 @@ def test_pixel_shares_and_diversity_known_answers():
     assert diversity(images, labels) == pytest.approx(distance / 2)  # digit 0: d, digit 1: 0
 
 
-def test_grid_peak_reads_a_faint_checkerboard_and_not_smooth_pictures():
+def test_grid_peaks_read_a_faint_checkerboard_and_the_share_counts_the_pictures_that_carry_it():
     from scipy import ndimage
 
-    smooth = ndimage.gaussian_filter(np.random.default_rng(0).random((20, 64, 64, 3)), (0, 1.5, 1.5, 0))
+    smooth = ndimage.gaussian_filter(np.random.default_rng(0).random((40, 64, 64, 3)), (0, 1.5, 1.5, 0))
     checkerboard = (np.indices((64, 64)).sum(axis=0) % 2 * 0.02)[None, :, :, None]
-    assert grid_peak(smooth) < 1.1  # the spectrum falls smoothly to the Nyquist frequency
-    assert grid_peak(smooth + checkerboard) > 100  # 2% of the range, period 2
-    assert grid_ratio(smooth, smooth) == pytest.approx(1.0)
-    assert grid_ratio(smooth + checkerboard, smooth) > 100
+    assert grid_peaks(smooth).max() < 1.2  # the spectrum falls smoothly to the Nyquist frequency
+    assert grid_peaks(smooth + checkerboard).min() > 100  # 2% of the range, period 2
+    assert grid_share(smooth[:20], smooth[20:]) < 0.1
+    some_with_a_grid = smooth[:20] + checkerboard * (np.arange(20) < 5)[:, None, None, None]
+    assert grid_share(some_with_a_grid, smooth[20:]) == pytest.approx(5 / 20, abs=0.1)
 
 
 def test_classifier_shapes_and_features():

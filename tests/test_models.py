@@ -4,7 +4,7 @@ import pytest
 
 from cvae_tf.core.config import RunConfig
 from cvae_tf.core.layers import Sampling, upsampling_conv
-from cvae_tf.core.metrics import grid_peak
+from cvae_tf.core.metrics import grid_peaks
 from cvae_tf.core.registry import get_family
 
 
@@ -68,12 +68,12 @@ def _one_stage(mode):
 
 def test_resize_upsampling_draws_no_checkerboard_where_the_transposed_conv_does():
     """A constant input: a stride-2 transposed 3×3 conv sums 1, 2 or 4 taps per output pixel (the
-    checkerboard, which ``grid_peak`` reads as a period-2 spike), resize-then-conv the same 9 everywhere."""
+    checkerboard, which ``grid_peaks`` reads as a period-2 spike), resize-then-conv the same 9 everywhere."""
     smooth = np.random.default_rng(0).random((16, 8, 8, 1)).astype("float32") * 0.1 + 1.0
     rows = {mode: np.asarray(_one_stage(mode)(smooth)) for mode in ("transpose", "resize")}
     assert len(np.unique(rows["transpose"][0, 4, 2:6, 0].round(4))) > 1
     np.testing.assert_allclose(rows["resize"][0, 4, 2:6, 0], 9 * smooth[0, 2, 1, 0], rtol=0.1)
-    assert grid_peak(rows["transpose"]) > 10 * grid_peak(rows["resize"])
+    assert grid_peaks(rows["transpose"]).min() > 10 * grid_peaks(rows["resize"]).max()
     with pytest.raises(ValueError, match="upsampling must be one of"):
         upsampling_conv(keras.Input((8, 8, 1)), 1, "bilinear")
 
