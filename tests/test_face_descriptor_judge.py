@@ -140,6 +140,7 @@ def test_the_verdict_reads_requested_sex_spread_and_frechet_and_the_report_shows
         "family": "face_cvae",
         "quality": {
             "sharpness_ratio": 1,
+            "grid_share": 0.01,
             "frechet": 1,
             "frechet_real_vs_real": 1,
             "diversity_ratio": 1,
