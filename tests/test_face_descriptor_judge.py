@@ -107,6 +107,10 @@ class FakeGenerator:
     """The astronaut for men, a red disc for women: a conditional generator whose sex is obvious."""
 
     conditional, latent_dim = True, 2
+    condition = SimpleNamespace(of_images=lambda images: None)
+
+    def reconstruct(self, images, conditions=None):
+        return images  # a decoder that keeps every face it is shown
 
     def generate(self, n, seed=0, z=None, male=0.0, **values):
         male = np.broadcast_to(np.asarray(male, np.float32), (n,))
@@ -134,6 +138,7 @@ def test_the_verdict_reads_requested_sex_spread_and_frechet_and_the_report_shows
     assert within["sample_spread"] == pytest.approx(0.0, abs=1e-6)  # one face per request
     assert within["spread_over_real_same_sex"] == pytest.approx(0.0, abs=1e-6)
     assert within["real_spread"] > 0.1 and len(within["labels"]) == 2
+    assert within["reconstructions_over_real_same_sex"] == pytest.approx(1.0, abs=0.02)
     assert verdict["frechet"] >= 0 and verdict["frechet_real_vs_real"] >= 0
     result = {
         "run": "r",
@@ -152,6 +157,7 @@ def test_the_verdict_reads_requested_sex_spread_and_frechet_and_the_report_shows
     text = markdown(result)
     assert "| requested sex obeyed (extreme requests) | 100.0% | 90.0% |" in text
     assert "Fréchet distance (descriptors)" in text
+    assert "(the decoder's ceiling) | 100.0% |" in text
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     assert str(parser.parse_args(["--descriptor-judge", "runs/j"]).descriptor_judge) == "runs/j"

@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 
 from cvae_tf.core import metrics
 from cvae_tf.core.errors import DataError
-from cvae_tf.core.inference import to_uint8
+from cvae_tf.core.inference import as_model_input, to_uint8
 from cvae_tf.core.saving import atomic_folder
 from cvae_tf.families.faces.condition import sex_requests
 from cvae_tf.families.faces.data import load_celeba
@@ -243,7 +243,9 @@ def descriptor_verdict(
 
 
 def _within_request(run, generator, judge, reference, real, requests: int, per_request: int, seed: int) -> dict:
-    """Spread of samples under one fixed request, over the spread of real faces of the requested sex."""
+    """Spread of samples under one fixed request, over the spread of real faces of the requested sex;
+    beside it the same ratio for the reconstructions of those real faces: the variety the decoder
+    keeps of faces it is shown, a ceiling for what it draws under one request."""
     labels = run.family.sample_request(requests, seed + 1)[1]
     male_real = None
     if reference is not None:
@@ -255,14 +257,26 @@ def _within_request(run, generator, judge, reference, real, requests: int, per_r
         faces, _ = generator.generate(per_request, seed=seed + 100 + index, **values)
         spreads.append(metrics.spread(judge.descriptors(faces)))
         if real is not None:
-            same_sex = np.isfinite(male_real) & ((male_real > 0.5) == (values["male"] > 0.5))
-            ratios.append(spreads[-1] / metrics.spread(real[same_sex]) if same_sex.sum() > 1 else np.nan)
+            ratios.append(spreads[-1] / _same_sex_spread(real, male_real, values["male"] > 0.5))
         chosen.append(values)
     out = {"labels": chosen, "per_request": per_request, "sample_spread": float(np.mean(spreads))}
     if real is not None:
+        images = as_model_input(reference.images[: len(real)])
+        reconstructed = judge.descriptors(generator.reconstruct(images, generator.condition.of_images(images)))
+        ceiling = [
+            _same_sex_spread(reconstructed, male_real, male) / _same_sex_spread(real, male_real, male)
+            for male in (False, True)
+        ]
         out["real_spread"] = metrics.spread(real)
         out["spread_over_real_same_sex"] = float(np.mean(ratios))
+        out["reconstructions_over_real_same_sex"] = float(np.mean(ceiling))
     return out
+
+
+def _same_sex_spread(descriptors, male_real, male: bool) -> float:
+    """The spread of the descriptors of the faces labelled ``male`` (NaN when fewer than two)."""
+    same_sex = np.isfinite(male_real) & ((male_real > 0.5) == male)
+    return metrics.spread(descriptors[same_sex]) if same_sex.sum() > 1 else np.nan
 
 
 def descriptor_rows(d: dict, control_: dict | None = None) -> list[str]:
@@ -284,9 +298,11 @@ def descriptor_rows(d: dict, control_: dict | None = None) -> list[str]:
             f"{d['p_male_requested_women']:.2f} | |",
         ]
         if "spread_over_real_same_sex" in w:
-            lines.append(
-                f"| spread within one request / real faces of that sex | {w['spread_over_real_same_sex']:.1%} | |"
-            )
+            lines += [
+                f"| spread within one request / real faces of that sex | {w['spread_over_real_same_sex']:.1%} | |",
+                "| spread of those real faces' reconstructions / the faces' (the decoder's ceiling) | "
+                f"{w['reconstructions_over_real_same_sex']:.1%} | |",
+            ]
     if "frechet" in d:
         lines += [
             f"| Fréchet distance (descriptors) | {d['frechet']:.4f} (real vs real {d['frechet_real_vs_real']:.4f}) | |",
