@@ -50,7 +50,7 @@ CANDIDATES = {
     "narrow_batch128": [*NARROW, "training.batch_size=128"],
     "narrow_bce": [*NARROW, "training.reconstruction=bce"],
     "narrow_refine": [*NARROW, "model.refine=true"],
-    "narrow_wide": [*NARROW, "model.filters=[32, 64]"],
+    "narrow_wide": [*NARROW, *WIDE],
     "narrow_maps": [*NARROW, "model.condition_maps=true"],
     "narrow_maps_batch128": [*NARROW, "model.condition_maps=true", "training.batch_size=128"],
     "narrow_maps_k035": [*NARROW, "model.condition_maps=true", "training.grey_weight=0.35"],

@@ -77,10 +77,10 @@ def grid_peaks(pictures) -> np.ndarray:
     power = np.abs(np.fft.fft2(grey - grey.mean(axis=(1, 2), keepdims=True))) ** 2
     half_height, half_width = power.shape[1] // 2, power.shape[2] // 2
 
-    def lines(dy, dx):
-        return np.concatenate([power[:, half_height - dy, :], power[:, :, half_width - dx]], axis=1).mean(axis=1)
+    def lines(inset):  # the row and the column ``inset`` frequencies inside the Nyquist ones
+        return np.concatenate([power[:, half_height - inset, :], power[:, :, half_width - inset]], axis=1).mean(axis=1)
 
-    return lines(0, 0) / lines(1, 1)
+    return lines(0) / lines(1)
 
 
 def grid_share(pictures, real, quantile: float = 0.99) -> float:
