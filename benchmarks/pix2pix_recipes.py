@@ -22,17 +22,15 @@ from pathlib import Path
 
 CONFIG = "configs/pix2pix_facades_cpu_seed.yaml"  # the seed's recipe; each recipe changes it
 MIXED = ['data.other_edges=["canny"]', "data.sketch_augment=0.5"]  # HED, Canny and sketchify'd inputs
+DEMO = ["model.generator=unet", "model.upsampling=resize", "training.gan_loss=bce", "training.lambda_l1=100", *MIXED]
 RECIPES = {
     "seed": [],
     "resize_mixed": ["model.upsampling=resize", *MIXED],
     "unet_bce_l100_mixed": ["model.generator=unet", "training.gan_loss=bce", "training.lambda_l1=100", *MIXED],
-    "unet_resize_bce_l100_mixed": [
-        "model.generator=unet",
-        "model.upsampling=resize",
-        "training.gan_loss=bce",
-        "training.lambda_l1=100",
-        *MIXED,
-    ],
+    "unet_resize_bce_l100_mixed": DEMO,
+    "unet_resize_bce_l100_mixed_seed1": [*DEMO, "training.seed=1"],
+    "unet_resize_bce_l100_mixed_sn": [*DEMO, "model.spectral_norm=true"],
+    "unet_resize_bce_l100_mixed_lr4e-4": [*DEMO, "training.learning_rate=0.0004"],
     "resize_mixed_sn": ["model.upsampling=resize", "model.spectral_norm=true", *MIXED],
     "resize_mixed_b4": ["model.upsampling=resize", "training.batch_size=4", *MIXED],
 }

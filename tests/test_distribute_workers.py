@@ -15,7 +15,7 @@ import time
 import pandas as pd
 import pytest
 from conftest import tiny_config
-from helpers import pix2pix_config, write_pairs
+from helpers import write_pairs
 
 from cvae_tf.core.distribute import free_ports
 from cvae_tf.core.runs import train
@@ -107,7 +107,7 @@ def epochs_started(output: str) -> list[int]:
 
 def test_pix2pix_on_two_workers_survives_a_killed_worker_and_resumes_where_it_stopped(tmp_path, pairs):
     """One test for both, as each pair of processes costs half a minute here: the first epoch is an
-    uninterrupted two-worker epoch (compared with one process), the resume continues the run."""
+    uninterrupted two-worker epoch, the resume continues the run from its trained weights."""
     output = tmp_path / "runs" / "sketches"
     work = output.with_name("sketches.training")
     with Workers(tmp_path, pix2pix_args(pairs, 3), output) as workers:
@@ -116,7 +116,6 @@ def test_pix2pix_on_two_workers_survives_a_killed_worker_and_resumes_where_it_st
             assert workers.processes[0].poll() is None, workers.logs[0].read_text()[-2000:]
             time.sleep(0.2)
         os.kill(workers.processes[1].pid, signal.SIGKILL)  # in the second epoch
-        single = train(pix2pix_config(pairs), tmp_path / "single", verbose=0)  # while the chief notices
         codes, outputs = workers.wait()
     assert codes[0] == 2 and "lost contact with the other workers" in outputs[0], outputs[0][-2000:]
     assert "rerun every worker with --resume" in outputs[0] and not output.exists()
@@ -133,11 +132,10 @@ def test_pix2pix_on_two_workers_survives_a_killed_worker_and_resumes_where_it_st
     assert log["epoch"].tolist() == [0, 1, 2]
     assert sorted(p.name for p in output.parent.iterdir()) == ["sketches"]  # (kill -9 left worker 1's temp folder)
     assert set(SavedRun.open(output).manifest["models"]) == {"generator", "discriminator"}
-    # Two GAN steps from the same seed: the jitter is seeded per pair, and two single-process runs agree
-    # to 0.1 %, yet the two-worker epoch lands 6 % from one process (g_l1 0.563 against 0.599; the digit
-    # C-VAE's many steps agree to 0.5 %); hence a tolerance wide enough for that, not bit for bit.
-    for name in ("g_l1", "val_g_l1"):
-        assert log[name][0] == pytest.approx(single["final_metrics"][name], rel=0.2), name
+    # The held-out L1 falls epoch after epoch across the kill: a resume from fresh weights would climb back.
+    # (Its first epoch is not compared with one process: two GAN steps land 0.58-0.71 in g_l1 from one
+    # process to the next, two workers or one; the digit test compares the two on many steps.)
+    assert log["val_g_l1"].is_monotonic_decreasing and log["val_g_l1"].is_unique, log["val_g_l1"].tolist()
 
 
 def _logged_epochs(work) -> list[int]:
