@@ -135,7 +135,7 @@ def sample_classifier(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sketch_run(tmp_path_factory):
-    """A pix2pix run (base 8, one residual block) trained one epoch on four 32 × 32 pairs, half of its
+    """A pix2pix run (base 8, one residual block, resize upsampling) trained one epoch on four 32 × 32 pairs, half of its
     inputs swapped for sketch-like drawings; six test pairs. Shared by the pix2pix, export, evaluation
     and page tests."""
     from helpers import pix2pix_config, write_pairs
@@ -148,5 +148,6 @@ def sketch_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("sketch_run") / "sketch2photo"
     config = pix2pix_config(pairs, 32)
     config.data.sketch_augment = 0.5  # the augmented pipeline trains end to end
+    config.model.upsampling = "resize"  # as the CPU demo: exported to ONNX and TFLite through their resize ops
     train(config, output, verbose=0)
     return output

@@ -55,6 +55,21 @@ def test_a_retired_setting_loads_only_at_the_value_that_kept_it_off():
         RunConfig.from_dict(on)
 
 
+def test_a_saved_run_without_a_later_setting_reads_as_the_value_it_was_trained_with():
+    from types import SimpleNamespace
+
+    from cvae_tf.core.family import get_family
+
+    assert RunConfig.for_family("face_cvae").model.upsampling == "resize"
+    saved = RunConfig.for_family("face_cvae").to_dict()
+    del saved["model"]["upsampling"]  # a face run saved before the setting existed
+    run = SimpleNamespace(manifest={"config": saved}, path="old_run")
+    assert get_family("face_cvae").run_config(run).model.upsampling == "transpose"
+    assert RunConfig.from_dict(saved).model.upsampling == "resize"  # a user's config file gets the default
+    saved["model"]["upsampling"] = "resize"
+    assert get_family("face_cvae").run_config(run).model.upsampling == "resize"
+
+
 def test_cli_trains_from_a_config_file_alone(tmp_path):
     from cvae_tf.cli import main
     from cvae_tf.core.saving import SavedRun

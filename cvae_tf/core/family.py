@@ -48,6 +48,9 @@ class Family:
     # Settings the family no longer has ("section.key" → the value that kept them off): a saved run's
     # config that holds them at that value still loads.
     retired: ClassVar[dict[str, Any]] = {}
+    # Settings added after runs were saved ("section.key" → the value those runs were trained with): a
+    # saved run's config without one reads as that value, not as today's default.
+    introduced: ClassVar[dict[str, Any]] = {}
     # Functions ``add(commands)`` that add the family's own subcommands to ``cvae-tf``.
     commands: ClassVar[tuple] = ()
 
@@ -76,7 +79,11 @@ class Family:
 
     def run_config(self, run) -> RunConfig:
         """The config a saved run was trained with, read back from its manifest."""
-        return RunConfig.from_dict(run.manifest["config"], origin=f"{run.path}/manifest.json")
+        saved = {name: dict(section or {}) for name, section in run.manifest["config"].items()}
+        for dotted, value in self.introduced.items():
+            section, _, key = dotted.partition(".")
+            saved.setdefault(section, {}).setdefault(key, value)
+        return RunConfig.from_dict(saved, origin=f"{run.path}/manifest.json")
 
     def run_data(self, run, source=None):
         """The data a saved run was trained on (``source`` overrides where it lies now)."""

@@ -17,6 +17,7 @@ import numpy as np
 from cvae_tf.core.config import DataConfig, ModelSection, TrainingSection, choice, nullable
 from cvae_tf.core.data.sources import register_format
 from cvae_tf.core.family import Family, Prepared, register_family
+from cvae_tf.core.layers import UPSAMPLING
 from cvae_tf.core.losses import frequency_loss
 from cvae_tf.core.plots import image_grid, save_figure
 from cvae_tf.core.training import SharpnessSwitch, learning_rate
@@ -117,6 +118,7 @@ class FaceCVAEModelConfig(ConvVAEModelConfig):
     side_branch: bool = False
     condition_maps: bool = True  # the condition joins every decoder scale (the original's direct connections)
     refine: bool = True
+    upsampling: str = choice("resize", UPSAMPLING)  # transposed convolutions drew a grid on 12% of faces
     condition_models: str = "saved_models/face_conditions"  # a face_conditions run (or a folder of the four)
 
 

@@ -98,6 +98,7 @@ class ConvVAE(Family):
     model_config = ConvVAEModelConfig
     training_config = VAETrainingConfig
     description = "vanilla convolutional VAE (no condition)"
+    introduced: ClassVar[dict] = {"model.upsampling": "transpose"}
     prefix: ClassVar[str] = "vae"
     condition_size: ClassVar[int | None] = None
     full_batch: ClassVar[int] = 256  # the batch size on a full-size data set, where the config leaves it None
