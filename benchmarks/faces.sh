@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The face benchmark on CelebA (64x64, this 2-core CPU): the four condition models, a second set
 # trained apart (seed 1) that judges every run, dlib's descriptor judge (a judge of another kind), the
-# face C-VAE's variants (the default; resize upsampling; resize with β = 0.5; the frequency sharpness
-# term; no control term) and the vanilla VAE baseline on the same faces and budget; then
+# face C-VAE's variants (the default; transposed-convolution upsampling; β = 0.5; the frequency
+# sharpness term; no control term) and the vanilla VAE baseline on the same faces and budget; then
 # `cvae-tf evaluate` on each, by the seed-1 models and the descriptor judge.
 # Usage: bash benchmarks/faces.sh CELEBA_DIR OUT_DIR [EPOCHS [VARIANT ...]]
 set -euo pipefail
@@ -10,13 +10,13 @@ data=${1:?CelebA folder}; out=${2:?output folder}; epochs=${3:-10}; shift $(($# 
 timed() { /usr/bin/time -f "%e s wall, %U s CPU" "$@"; }
 declare -A variants=(  # name: overrides, separated by ";"
   [face_cvae]=""
-  [face_cvae_resize]="model.upsampling=resize"
-  [face_cvae_resize_beta05]="model.upsampling=resize;training.kl_weight=0.5"
+  [face_cvae_transpose]="model.upsampling=transpose"
+  [face_cvae_beta05]="training.kl_weight=0.5"
   [face_cvae_frequency]="training.sharpness=frequency"
   [face_cvae_control0]="training.judge_weight=0"
 )
 chosen=("$@")
-[ ${#chosen[@]} -gt 0 ] || chosen=(face_cvae face_cvae_resize face_cvae_resize_beta05 face_cvae_frequency face_cvae_control0)
+[ ${#chosen[@]} -gt 0 ] || chosen=(face_cvae face_cvae_transpose face_cvae_beta05 face_cvae_frequency face_cvae_control0)
 for models in face_conditions:0 face_judges:1; do
   run="$out/${models%:*}"
   [ -f "$run/manifest.json" ] || timed cvae-tf train face_conditions --data "$data" --output "$run" \
