@@ -135,9 +135,9 @@ def sample_classifier(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sketch_run(tmp_path_factory):
-    """A pix2pix run (base 8, one residual block, resize upsampling) trained one epoch on four 32 × 32 pairs, half of its
-    inputs swapped for sketch-like drawings; six test pairs. Shared by the pix2pix, export, evaluation
-    and page tests."""
+    """A pix2pix run (base 8, one residual block, resize upsampling) trained one epoch on four 32 × 32
+    pairs, half of its inputs swapped for sketch-like drawings; six test pairs. Shared by the pix2pix,
+    export, evaluation and page tests."""
     from helpers import pix2pix_config, write_pairs
 
     from cvae_tf.core.runs import train

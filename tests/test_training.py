@@ -39,6 +39,10 @@ def test_an_interrupted_run_resumes_at_the_right_epoch(tmp_path):
     assert (work_dir(output) / "backup").exists()
     with pytest.raises(RunError, match="interrupted run"):
         train(config, output, verbose=0)
+    wider = tiny_config(epochs=3, lr_schedule="cosine")
+    wider.model.dense_units *= 2
+    with pytest.raises(RunError, match=r"started with other settings \(model.dense_units: 64 → 128\)"):
+        train(wider, output, resume=True, verbose=0)
     probe = FirstEpoch()
     manifest = train(config, output, resume=True, verbose=0, callbacks=[probe])
     steps_per_epoch = int(np.ceil(4050 / config.training.batch_size))

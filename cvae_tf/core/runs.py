@@ -2,7 +2,8 @@
 
 While it trains, a run keeps its working state beside the output, in ``<DIR>.training/``:
 the ``BackupAndRestore`` backup (weights, optimizers, epoch counter), the best weights so far
-(by the family's ``monitor`` metric), the CSV log and TensorBoard events. When training
+(by the family's ``monitor`` metric), the CSV log, TensorBoard events and the config it started with
+(a resume with other settings is refused). When training
 completes, the best weights are saved as a run folder (see ``saving``) and the working folder
 is removed. A ``lock`` file there (host and process id) keeps a second training out of the same
 output while the first runs. The runner names no family: the registered family supplies the recipe.
@@ -11,6 +12,7 @@ output while the first runs. The runner names no family: the registered family s
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -25,10 +27,13 @@ from cvae_tf.core.config import RunConfig
 from cvae_tf.core.distribute import fit_function, is_chief, run_facts, worker_dir
 from cvae_tf.core.errors import RunError
 from cvae_tf.core.registry import get_family
-from cvae_tf.core.saving import write_run
+from cvae_tf.core.saving import atomic_file, write_run
 from cvae_tf.core.training import LogLearningRate, StopOnNaN, TimeBudget
 
 LOG = "training_log.csv"
+STARTED_WITH = "config.json"  # in the working folder: the settings an interrupted run must resume with
+# What a resume may change: how long the run goes on, how fast it computes, and where the data lies now.
+RESUMABLE = {"training.epochs", "training.time_budget_minutes", "training.jit_compile", "data.source"}
 
 
 def work_dir(output_dir: str | Path) -> Path:
@@ -120,6 +125,7 @@ def _train(config, output_dir, work, chief, resume, strategy, verbose, callbacks
     family = get_family(config.model.family)
     if (work / "backup").exists() and not resume:
         raise RunError(f"{work} holds an interrupted run; resume it (--resume / resume=True) or delete that folder")
+    _check_started_with(work, config, family)
     data = data if data is not None else family.load_data(config)
     prepared = family.prepare(config, data)
     steps = int(prepared.train.cardinality())
@@ -173,6 +179,29 @@ def _train(config, output_dir, work, chief, resume, strategy, verbose, callbacks
         write_run(output_dir, models, manifest, condition=prepared.condition, copy=copy)
     shutil.rmtree(work, ignore_errors=True)
     return manifest
+
+
+def _check_started_with(work: Path, config: RunConfig, family) -> None:
+    """An interrupted run goes on only with the settings it started with: other settings would rebuild
+    other models, or carry on its weights under another recipe, without a word. A new run records them."""
+    path = work / STARTED_WITH
+    if not ((work / "backup").exists() and path.exists()):
+        with atomic_file(path) as temporary:
+            temporary.write_text(json.dumps(config.to_dict(), indent=2))
+        return
+    started = json.loads(path.read_text())
+    changed = [
+        f"{name}.{key}: {before!r} → {value!r}"
+        for name, section in config.to_dict().items()
+        for key, value in section.items()
+        if f"{name}.{key}" not in RESUMABLE
+        and (before := started.get(name, {}).get(key, family.introduced.get(f"{name}.{key}"))) != value
+    ]
+    if changed:
+        raise RunError(
+            f"{work} holds a run started with other settings ({'; '.join(changed)}); resume it with the "
+            f"settings in {path} (only {', '.join(sorted(RESUMABLE))} may change), or delete {work} to start over"
+        )
 
 
 def _best_checkpoint(work: Path, monitor: str | None) -> list:
