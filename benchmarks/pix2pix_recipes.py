@@ -8,7 +8,7 @@ HED maps; the recipe "seed") and changes what its overrides say. Each trains in 
 ``training.time_budget_minutes`` (the epoch count is only a ceiling), into ``--out``/NAME; a finished run
 is reused, so a stopped comparison continues. Then ``cvae-tf evaluate`` scores them all on the same test
 pictures with every input kind (the edges of each detector, clean and hand-drawn-like), and the table
-gives L1, SSIM, sharpness and the fixed pattern per recipe and input, beside the mean training picture.
+gives L1, SSIM, sharpness, the grid share and the fixed pattern per recipe and input, beside the mean training picture.
 Run it on an otherwise idle machine: the budget is wall time.
 """
 
@@ -69,8 +69,9 @@ def train(name: str, minutes: float, out: Path):
 def table(report: dict, out: Path) -> str:
     """One row per (recipe, input kind): the run's epochs and the judge's numbers."""
     lines = [
-        "| recipe | overrides | epochs | input | L1 ↓ | SSIM ↑ | sharpness (real = 1) | fixed pattern ↓ |",
-        "|---|---|---|---|---|---|---|---|",
+        "| recipe | overrides | epochs | input | L1 ↓ | SSIM ↑ | sharpness (real = 1) "
+        "| grid share ↓ | fixed pattern ↓ |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, by_kind in report["metrics"].items():
         manifest = out / name / "manifest.json"
@@ -79,7 +80,7 @@ def table(report: dict, out: Path) -> str:
         for kind, m in by_kind.items():
             lines.append(
                 f"| {name} | {overrides} | {epochs} | {report['labels'][kind]} | {m['l1']:.4f} | {m['ssim']:.4f} "
-                f"| {m['sharpness']:.2f} | {m['fixed_pattern']:.3f} |"
+                f"| {m['sharpness']:.2f} | {m.get('grid_share', float('nan')):.1%} | {m['fixed_pattern']:.3f} |"
             )
     return "\n".join(lines)
 

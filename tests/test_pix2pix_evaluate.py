@@ -39,7 +39,7 @@ def test_evaluate_cli_scores_the_run_and_its_baselines_on_edges_and_sketches(run
     for by_kind in report["metrics"].values():
         assert set(by_kind) == {"edges", "sketch"}
         assert set(by_kind["edges"]) == {
-            "l1", "psnr", "ssim", "frechet", "sharpness", "fixed_pattern", "fixed_pattern_cell"
+            "l1", "psnr", "ssim", "frechet", "sharpness", "grid_share", "fixed_pattern", "fixed_pattern_cell"
         }  # fmt: skip
     assert report["labels"] == {"edges": "the run's inputs", "sketch": "the run's inputs, hand-drawn-like"}
     assert report["summary"]["test_pairs"] == 6 and report["summary"]["image_size"] == 32
@@ -71,6 +71,17 @@ def test_sharpness_is_one_for_real_pictures_below_for_blurred_and_above_for_nois
     assert picture_metrics(pictures, pictures)["sharpness"] == pytest.approx(1.0)
     energy = lambda p: laplacian_variance(p).mean()  # noqa: E731
     assert energy(blurred) < 0.3 * energy(pictures) < 0.3 * energy(noisy)
+
+
+def test_grid_share_counts_the_outputs_that_carry_a_checkerboard():
+    from scipy import ndimage
+
+    rng = np.random.default_rng(3)
+    targets = ndimage.gaussian_filter(rng.random((100, 32, 32, 3)), (0, 1, 1, 0)).astype(np.float32)
+    outputs = targets[rng.permutation(100)].copy()
+    assert picture_metrics(outputs, targets)["grid_share"] <= 0.05
+    outputs[:30] += 0.02 * (np.indices((32, 32)).sum(0) % 2)[None, :, :, None]  # a faint period-2 grid on 30
+    assert picture_metrics(outputs, targets)["grid_share"] == pytest.approx(0.3, abs=0.03)
 
 
 def test_fixed_pattern_finds_a_blotch_planted_at_the_same_place_whatever_the_input():

@@ -23,6 +23,9 @@ Metrics, all on pictures in [0, 1] at the model's size, averaged over the test p
   The numbers compare models on this test set; they are not FID values.
 - ``sharpness``: the outputs' mean variance of the Laplacian (of the grey picture) over the
   targets'; real photos are 1, a blurred picture near 0, a noisy or gridded one above 1.
+- ``grid_share``: the share of outputs whose spectrum peaks at period 2 (the checkerboard of a stride-2
+  transposed convolution) above 99% of the targets' peaks (``core.metrics.grid_share``); about 1% for
+  real photos, lower is better.
 - ``fixed_pattern``: the largest gap, over 8×8-pixel cells, between the outputs' mean picture and
   the targets' mean picture (mean |difference| over RGB, in [0, 1]). A mark that a generator plants
   at the same place whatever the input (a "droplet" blotch) stays in the mean; real detail averages
@@ -41,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from cvae_tf.core.inference import to_uint8
-from cvae_tf.core.metrics import frechet_distance, sharpness_ratio
+from cvae_tf.core.metrics import frechet_distance, grid_share, sharpness_ratio
 from cvae_tf.core.saving import atomic_file
 from cvae_tf.families.pix2pix.edges import METHODS, edge_map
 from cvae_tf.families.pix2pix.pairs import edges_to_sketch, pair_dataset, sketch_variants
@@ -113,8 +116,8 @@ def fixed_pattern(outputs, targets, cell=PATTERN_CELL) -> tuple[float, list]:
 
 
 def picture_metrics(outputs, targets) -> dict:
-    """L1, PSNR, SSIM (means over the pictures), the Fréchet distance of outputs to targets, sharpness and
-    the fixed pattern; pictures in [0, 1]."""
+    """L1, PSNR, SSIM (means over the pictures), the Fréchet distance of outputs to targets, sharpness, the
+    grid share and the fixed pattern; pictures in [0, 1]."""
     import tensorflow as tf
 
     outputs, targets = np.asarray(outputs, np.float32), np.asarray(targets, np.float32)
@@ -125,6 +128,7 @@ def picture_metrics(outputs, targets) -> dict:
         "ssim": float(tf.reduce_mean(tf.image.ssim(outputs, targets, max_val=1.0))),
         "frechet": frechet_distance(projection_features(outputs), projection_features(targets)),
         "sharpness": sharpness_ratio(outputs, targets),
+        "grid_share": grid_share(outputs, targets),
         "fixed_pattern": pattern,
         "fixed_pattern_cell": cell,
     }
@@ -160,7 +164,7 @@ def evaluate_pix2pix(run, baselines, data, seed=0, samples=6):
         **{
             f"{key}_{kind}": round(ours[kind][key], 4)
             for kind in inputs
-            for key in ("l1", "psnr", "ssim", "frechet", "sharpness", "fixed_pattern")
+            for key in ("l1", "psnr", "ssim", "frechet", "sharpness", "grid_share", "fixed_pattern")
         },
     }
     names = [run.path.name] + [baseline.path.name for baseline in baselines]
@@ -188,17 +192,18 @@ def result_grid(columns, samples=6, gap=4) -> np.ndarray:
 
 
 def markdown_table(metrics, labels) -> str:
-    """One row per input kind and model: L1, PSNR, SSIM, Fréchet, sharpness, fixed pattern."""
+    """One row per input kind and model: L1, PSNR, SSIM, Fréchet, sharpness, grid share, fixed pattern."""
     lines = [
-        "| model | input | L1 ↓ | PSNR (dB) ↑ | SSIM ↑ | Fréchet (RP-64) ↓ | sharpness (real = 1) | fixed pattern ↓ |",
-        "|---|---|---|---|---|---|---|---|",
+        "| model | input | L1 ↓ | PSNR (dB) ↑ | SSIM ↑ | Fréchet (RP-64) ↓ | sharpness (real = 1) | grid share ↓ "
+        "| fixed pattern ↓ |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for kind, label in labels.items():
         for name, by_kind in metrics.items():
             m = by_kind[kind]
             lines.append(
                 f"| {name} | {label} | {m['l1']:.4f} | {m['psnr']:.2f} | {m['ssim']:.4f} | {m['frechet']:.2f} "
-                f"| {m['sharpness']:.2f} | {m['fixed_pattern']:.3f} |"
+                f"| {m['sharpness']:.2f} | {m['grid_share']:.1%} | {m['fixed_pattern']:.3f} |"
             )
     return "\n".join(lines)
 
