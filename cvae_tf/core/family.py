@@ -79,11 +79,15 @@ class Family:
 
     def run_config(self, run) -> RunConfig:
         """The config a saved run was trained with, read back from its manifest."""
-        saved = {name: dict(section or {}) for name, section in run.manifest["config"].items()}
+        return RunConfig.from_dict(self.saved_settings(run.manifest["config"]), origin=f"{run.path}/manifest.json")
+
+    def saved_settings(self, saved: dict) -> dict:
+        """A config saved by a run (sections of settings), with each ``introduced`` setting it lacks filled in."""
+        saved = {name: dict(section or {}) for name, section in saved.items()}
         for dotted, value in self.introduced.items():
             section, _, key = dotted.partition(".")
             saved.setdefault(section, {}).setdefault(key, value)
-        return RunConfig.from_dict(saved, origin=f"{run.path}/manifest.json")
+        return saved
 
     def run_data(self, run, source=None):
         """The data a saved run was trained on (``source`` overrides where it lies now)."""

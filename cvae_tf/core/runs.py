@@ -189,13 +189,12 @@ def _check_started_with(work: Path, config: RunConfig, family) -> None:
         with atomic_file(path) as temporary:
             temporary.write_text(json.dumps(config.to_dict(), indent=2))
         return
-    started = json.loads(path.read_text())
+    started = family.saved_settings(json.loads(path.read_text()))
     changed = [
         f"{name}.{key}: {before!r} → {value!r}"
         for name, section in config.to_dict().items()
         for key, value in section.items()
-        if f"{name}.{key}" not in RESUMABLE
-        and (before := started.get(name, {}).get(key, family.introduced.get(f"{name}.{key}"))) != value
+        if f"{name}.{key}" not in RESUMABLE and (before := started.get(name, {}).get(key)) != value
     ]
     if changed:
         raise RunError(
