@@ -32,6 +32,9 @@ NARROW = [
 ]
 CANDIDATES = {
     "default": [],
+    "cosine": ["training.lr_schedule=cosine"],
+    "lr2e3_cosine": ["training.learning_rate=0.002", "training.lr_schedule=cosine"],
+    "beta08": ["training.kl_weight=0.8"],
     "widths32_64": WIDE,
     "widths32_64_k0375": [*WIDE, "training.grey_weight=0.375"],
     "widths32_64_k040": [*WIDE, "training.grey_weight=0.4"],

@@ -14,6 +14,7 @@ declare -A variants=(  # name: overrides, separated by ";"
   [face_cvae_beta05]="training.kl_weight=0.5"
   [face_cvae_frequency]="training.sharpness=frequency"
   [face_cvae_control0]="training.judge_weight=0"
+  [face_cvae_noise015]="training.condition_noise=0.15"
 )
 chosen=("$@")
 [ ${#chosen[@]} -gt 0 ] || chosen=(face_cvae face_cvae_transpose face_cvae_beta05 face_cvae_frequency face_cvae_control0)

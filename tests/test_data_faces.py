@@ -250,3 +250,22 @@ def test_training_batches_are_mirrored_and_shifted_only_when_asked():
     assert neither.sum() > 16  # 24 of 25 offsets move the face
     with pytest.raises(ValueError, match="shift=-1"):
         faces.face_batches(split, 32, False, 0, augment=True, shift=-1)
+
+
+def test_condition_noise_blurs_the_training_conditions_within_their_range():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (512, 4, 4, 3), dtype=np.uint8)
+    targets = pd.DataFrame(np.full((512, 4), 0.5, np.float32), columns=list(faces.TARGETS))
+    split = faces.FaceSplit(images, np.arange(512).astype(str), targets, targets)
+    conditions = np.tile(np.array([[0.0, 0.5, 1.0, 0.5]], np.float32), (512, 1))
+
+    def seen(noise):
+        return next(iter(faces.face_batches(split, 512, False, 0, conditions, condition_noise=noise)))["condition"].numpy()
+
+    np.testing.assert_array_equal(seen(0.0), conditions)
+    noisy = seen(0.15)
+    assert noisy.min() >= 0.0 and noisy.max() <= 1.0
+    assert abs(noisy[:, 1].std() - 0.15) < 0.02  # the middle value: noise unclipped
+    assert 0.0 < noisy[:, 0].mean() < 0.1  # the ends: clipped back into range
+    with pytest.raises(ValueError, match="condition_noise=-0.1"):
+        faces.face_batches(split, 32, False, 0, conditions, condition_noise=-0.1)

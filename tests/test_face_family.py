@@ -65,3 +65,19 @@ def test_evaluate_measures_control_and_quality_of_a_face_run(face_runs, tmp_path
     assert quality["sharpness_ratio"] > 0 and quality["frechet"] > 0 and quality["reconstruction_psnr"] > 5
     assert 0 <= quality["grid_share"] <= 1
     assert "| flip test (same z, sex flipped) |" in (tmp_path / "evaluation.md").read_text()
+
+
+def test_condition_noise_reaches_the_training_batches_only(face_runs):
+    from cvae_tf.core.runs import load_run_data, run_config
+
+    run = SavedRun.open(face_runs / "faces")
+    config = run_config(run)
+    config.training.condition_noise = 0.2
+    data = load_run_data(run)
+    prepared = run.family.prepare(config, data)
+    first = lambda batches: next(iter(batches.unbatch().batch(1000)))  # noqa: E731
+    train, val = first(prepared.train), first(prepared.val)
+    read = lambda batch: run.condition.of_images(batch["image"].numpy())  # noqa: E731
+    np.testing.assert_allclose(val["condition"].numpy(), read(val), atol=1e-5)
+    moved = np.abs(train["condition"].numpy() - read(train))
+    assert moved.mean() > 0.05 and moved.max() <= 1.0

@@ -569,14 +569,25 @@ def _subset(images: np.ndarray, attributes: pd.DataFrame, targets: pd.DataFrame,
 
 
 def face_batches(
-    split: FaceSplit, batch_size: int, shuffle: bool, seed: int, conditions=None, augment=False, shift: int = 0
+    split: FaceSplit,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    conditions=None,
+    augment=False,
+    shift: int = 0,
+    condition_noise: float = 0.0,
 ):
     """tf.data batches of ``{"image", "targets"}`` (NaN = unlabelled), or ``{"image", "condition"}``
     with ``conditions``; images scaled to [0, 1] and, with ``augment``, mirrored at random and
     shifted by up to ``shift`` pixels (on uint8, several times cheaper on a CPU than Keras'
-    interpolating layers)."""
+    interpolating layers). ``condition_noise``: the standard deviation of Gaussian noise added to each
+    condition value (clipped to [0, 1]), drawn anew each epoch, so that the fine detail of the
+    condition models' readings cannot stand in for what z should carry."""
     if shift < 0:
         raise ValueError(f"shift={shift}: expected 0 or more pixels")
+    if condition_noise < 0:
+        raise ValueError(f"condition_noise={condition_noise}: expected a standard deviation of 0 or more")
     height, width = split.images.shape[1:3]
     features = {"image": split.images}
     if conditions is None:
@@ -594,7 +605,11 @@ def face_batches(
         if augment and shift:
             padded = tf.pad(image, [[shift, shift], [shift, shift], [0, 0]], mode="SYMMETRIC")
             image = tf.image.random_crop(padded, (height, width, 3))
-        return {**batch, "image": tf.cast(image, tf.float32) / 255.0}
+        batch = {**batch, "image": tf.cast(image, tf.float32) / 255.0}
+        if condition_noise and "condition" in batch:
+            noise = tf.random.normal(tf.shape(batch["condition"]), stddev=condition_noise)
+            batch["condition"] = tf.clip_by_value(batch["condition"] + noise, 0.0, 1.0)
+        return batch
 
     dataset = dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size)
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -139,6 +139,9 @@ class FaceTrainingConfig(VAETrainingConfig):
     # without; benchmarks/RESULTS.md).
     judged: list = field(default_factory=lambda: ["hair", "mouth", "eyes"])
     grey_from_epoch: int | None = nullable(2)
+    # Gaussian noise (this standard deviation) on the training faces' conditions, so that z, not the
+    # fine detail of the condition models' readings, carries what one request leaves open; 0 = off.
+    condition_noise: float = 0.0
 
 
 class FaceCVAE(ConvVAE):
@@ -164,7 +167,8 @@ class FaceCVAE(ConvVAE):
     def prepare(self, config, data) -> Prepared:
         condition = self.fit_condition(config, data)
         size, seed = config.training.batch_size, config.training.seed
-        train = face_batches(data.train, size, True, seed, condition.of_images(data.train.images))
+        noise = config.training.condition_noise
+        train = face_batches(data.train, size, True, seed, condition.of_images(data.train.images), condition_noise=noise)
         val = face_batches(data.val, size, False, seed, condition.of_images(data.val.images))
         return Prepared(train, val, condition)
 

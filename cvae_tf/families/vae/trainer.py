@@ -73,8 +73,10 @@ class VAETrainer(keras.Model):
 
     def objective(self, terms, switch=1.0):
         """The loss per image from the terms; ``switch`` (0 or 1) gates the sharpness term."""
-        sharpness = self.grey_weight * switch * terms[self.sharpness_name]
-        return terms[self.reconstruction] + self.kl_weight * terms["kl"] + sharpness
+        loss = terms[self.reconstruction] + self.kl_weight * terms["kl"]
+        if self.grey_weight:  # at weight 0 the term is only logged: no gradient to trace through it
+            loss = loss + self.grey_weight * switch * terms[self.sharpness_name]
+        return loss
 
     def train_step(self, data):
         with tf.GradientTape() as tape:
