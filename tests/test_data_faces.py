@@ -260,7 +260,8 @@ def test_condition_noise_blurs_the_training_conditions_within_their_range():
     conditions = np.tile(np.array([[0.0, 0.5, 1.0, 0.5]], np.float32), (512, 1))
 
     def seen(noise):
-        return next(iter(faces.face_batches(split, 512, False, 0, conditions, condition_noise=noise)))["condition"].numpy()
+        batches = faces.face_batches(split, 512, False, 0, conditions, condition_noise=noise)
+        return next(iter(batches))["condition"].numpy()
 
     np.testing.assert_array_equal(seen(0.0), conditions)
     noisy = seen(0.15)

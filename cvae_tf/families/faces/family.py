@@ -168,7 +168,8 @@ class FaceCVAE(ConvVAE):
         condition = self.fit_condition(config, data)
         size, seed = config.training.batch_size, config.training.seed
         noise = config.training.condition_noise
-        train = face_batches(data.train, size, True, seed, condition.of_images(data.train.images), condition_noise=noise)
+        train_conditions = condition.of_images(data.train.images)
+        train = face_batches(data.train, size, True, seed, train_conditions, condition_noise=noise)
         val = face_batches(data.val, size, False, seed, condition.of_images(data.val.images))
         return Prepared(train, val, condition)
 
