@@ -5,7 +5,8 @@
 
 Each candidate is a set of config overrides (``--set`` of ``experiments.py``); every (candidate,
 seed) is one ``benchmarks/experiments.py`` run in its own process, appended to ``--out``'s
-``experiments.jsonl`` (a finished run is reused, so a stopped sweep continues). The table printed
+``experiments.jsonl`` (a finished run is reused, so a stopped sweep continues; ``--reevaluate`` scores
+the finished runs again and appends their new rows, which the table reads instead of the old). The table printed
 last gives each candidate's mean over its seeds and the spread between them, one column per
 target. The judge is a ``classify_nums`` run (``cvae-tf train classify_nums --data DATA --output JUDGE``).
 """
@@ -78,6 +79,9 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--out", type=Path, default=Path("runs/digit_defaults"))
     parser.add_argument("--report", action="store_true", help="print the table of the finished runs; train nothing")
+    parser.add_argument(
+        "--reevaluate", action="store_true", help="evaluate the finished runs again (after the evaluation changed)"
+    )
     return parser.parse_args(argv)
 
 
@@ -119,7 +123,7 @@ def main(argv=None):
     for candidate in [] if args.report else args.candidates:
         for seed in args.seeds:
             name = run_name(candidate, seed, args.epochs)
-            if name in finished(log):
+            if (name in finished(log)) != args.reevaluate:  # train what is missing, or score again what is done
                 continue
             sets = [*CANDIDATES[candidate], f"training.seed={seed}", f"training.epochs={args.epochs}"]
             command = [sys.executable, str(experiment), name, "--data", args.data, "--eval-data", args.data]

@@ -6,7 +6,7 @@
 Trains the C-VAE with its config's defaults plus ``--set section.key=value`` overrides (values are
 read as YAML: ``32``, ``cosine``, ``[32, 64]``, ``null``), then scores the run like
 ``cvae-tf evaluate RUN --data EVAL_DATA --classifier JUDGE`` and appends one JSON line (settings,
-training seconds, summary) to ``--log``. The judge is a ``classify_nums`` run
+training seconds, summary) to ``--log``. A run already finished in ``--out`` is evaluated again, not retrained. The judge is a ``classify_nums`` run
 (``cvae-tf train classify_nums --data EVAL_DATA --output JUDGE``).
 """
 
@@ -47,15 +47,19 @@ def build_config(args):
 def main(argv=None):
     args = parse_args(argv)
     from cvae_tf.core import runs
-    from cvae_tf.core.saving import SavedRun
+    from cvae_tf.core.saving import MANIFEST, SavedRun
     from cvae_tf.families.mnist.evaluate import evaluate_run, load_judge, side_by_side_samples, write_report
 
     config = build_config(args)
     run_dir = args.out / args.name
     judge = load_judge(args.judge)  # before training: a missing judge is an error at once
-    started = time.perf_counter()
-    manifest = runs.train(config, run_dir, resume=True, verbose=2)
-    seconds = time.perf_counter() - started
+    if (run_dir / MANIFEST).exists():  # a finished run is evaluated again, with the training time it took
+        manifest = json.loads((run_dir / MANIFEST).read_text())
+        seconds = manifest["seconds_this_session"]
+    else:
+        started = time.perf_counter()
+        manifest = runs.train(config, run_dir, resume=True, verbose=2)
+        seconds = time.perf_counter() - started
 
     run = SavedRun.open(run_dir)
     data = runs.load_run_data(run, args.eval_data)
