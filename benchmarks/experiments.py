@@ -6,8 +6,8 @@
 Trains the C-VAE with its config's defaults plus ``--set section.key=value`` overrides (values are
 read as YAML: ``32``, ``cosine``, ``[32, 64]``, ``null``), then scores the run like
 ``cvae-tf evaluate RUN --data EVAL_DATA --classifier JUDGE`` and appends one JSON line (settings,
-training seconds, summary) to ``--log``. A run already finished in ``--out`` is evaluated again, not retrained. The judge is a ``classify_nums`` run
-(``cvae-tf train classify_nums --data EVAL_DATA --output JUDGE``).
+training seconds, summary) to ``--log``; a run already finished in ``--out`` is evaluated again, not
+retrained. The judge is a ``classify_nums`` run (``cvae-tf train classify_nums --data EVAL_DATA --output JUDGE``).
 """
 
 from __future__ import annotations
