@@ -25,7 +25,6 @@ from cvae_tf.families.mnist.generate import (
     generate,
     is_conditional,
     latent_dim_of,
-    per_class_request,
     sample_latents,
     sample_unconditional,
 )
@@ -271,13 +270,15 @@ def write_report(result: dict, samples, output_dir) -> list[Path]:
 
 
 def side_by_side_samples(run, data, per_row: int = 8, seed: int = 0):
-    """Generated and real digits, ``per_row`` of each per digit, for the report's figure."""
+    """Generated and real digits, ``per_row`` of each per digit, for the report's figure; a conditional
+    model draws each at the stroke thickness of the real digit in the same place."""
     reference = held_out(data)
     rng = np.random.default_rng(seed)
-    picks = [rng.choice(np.flatnonzero(reference.labels == d), per_row, replace=False) for d in range(10)]
-    real = reference.images[np.stack(picks)] / 255.0
+    picks = np.stack([rng.choice(np.flatnonzero(reference.labels == d), per_row, replace=False) for d in range(10)])
+    real = reference.images[picks] / 255.0
     if is_conditional(run.decoder):
-        digits, whites = per_class_request(per_row)
+        digits = reference.labels[picks.ravel()]
+        whites = run.condition.white_value(reference.images[picks.ravel()], digits)
         fake = generate(run.decoder, digits, whites, seed=seed + 7)
     else:
         fake = sample_unconditional(run.decoder, 10 * per_row, seed + 7)
