@@ -2,7 +2,8 @@
 # The face benchmark on CelebA (64x64, this 2-core CPU): the four condition models, a second set
 # trained apart (seed 1) that judges every run, dlib's descriptor judge (a judge of another kind), the
 # face C-VAE's variants (the default; transposed-convolution upsampling; β = 0.5; the frequency
-# sharpness term; no control term; noise on the training conditions, run only when named) and the
+# sharpness term; no control term; noise on the training conditions and the condition at the decoder's
+# input only, these two run only when named) and the
 # vanilla VAE baseline on the same faces and budget; then `cvae-tf evaluate` on each, by the seed-1
 # models and the descriptor judge.
 # Usage: bash benchmarks/faces.sh CELEBA_DIR OUT_DIR [EPOCHS [VARIANT ...]]
@@ -16,6 +17,7 @@ declare -A variants=(  # name: overrides, separated by ";"
   [face_cvae_frequency]="training.sharpness=frequency"
   [face_cvae_control0]="training.judge_weight=0"
   [face_cvae_noise015]="training.condition_noise=0.15"
+  [face_cvae_nomaps]="model.condition_maps=false"
 )
 chosen=("$@")
 [ ${#chosen[@]} -gt 0 ] || chosen=(face_cvae face_cvae_transpose face_cvae_beta05 face_cvae_frequency face_cvae_control0)
