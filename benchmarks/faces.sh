@@ -2,10 +2,9 @@
 # The face benchmark on CelebA (64x64, this 2-core CPU): the four condition models, a second set
 # trained apart (seed 1) that judges every run, dlib's descriptor judge (a judge of another kind), the
 # face C-VAE's variants (the default; transposed-convolution upsampling; β = 0.5; the frequency
-# sharpness term; no control term; noise on the training conditions and the condition at the decoder's
-# input only, these two run only when named) and the
-# vanilla VAE baseline on the same faces and budget; then `cvae-tf evaluate` on each, by the seed-1
-# models and the descriptor judge.
+# sharpness term; no control term; and, only when named, noise on the training conditions and the
+# condition at the decoder's input only) and the vanilla VAE baseline on the same faces and budget;
+# then `cvae-tf evaluate` on each, by the seed-1 models and the descriptor judge.
 # Usage: bash benchmarks/faces.sh CELEBA_DIR OUT_DIR [EPOCHS [VARIANT ...]]
 set -euo pipefail
 data=${1:?CelebA folder}; out=${2:?output folder}; epochs=${3:-10}; shift $(($# < 3 ? $# : 3))
