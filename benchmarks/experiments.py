@@ -53,15 +53,15 @@ def main(argv=None):
     config = build_config(args)
     run_dir = args.out / args.name
     judge = load_judge(args.judge)  # before training: a missing judge is an error at once
-    if (run_dir / MANIFEST).exists():  # a finished run is evaluated again, with the training time it took
-        manifest = json.loads((run_dir / MANIFEST).read_text())
-        seconds = manifest["seconds_this_session"]
-    else:
+    seconds = None  # a finished run is evaluated again, with the training time its manifest gives
+    if not (run_dir / MANIFEST).exists():
         started = time.perf_counter()
-        manifest = runs.train(config, run_dir, resume=True, verbose=2)
+        runs.train(config, run_dir, resume=True, verbose=2)
         seconds = time.perf_counter() - started
 
     run = SavedRun.open(run_dir)
+    manifest = run.manifest
+    seconds = manifest["seconds_this_session"] if seconds is None else seconds
     data = runs.load_run_data(run, args.eval_data)
     result = evaluate_run(run, data, judge, per_class=args.per_class)
     write_report(result, side_by_side_samples(run, data), run_dir)

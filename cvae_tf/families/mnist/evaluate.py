@@ -77,12 +77,10 @@ def evaluate_run(run, data, judge: Judge, per_class: int = 100, seed: int = 0) -
         "test_losses": test_losses(run, reference),
     }
     if is_conditional(run.decoder):
-        # Drawn at the digits and stroke thicknesses of the second real set: the grey share, diversity and
-        # Fréchet distance below compare samples with real digits, whose strokes vary, so the samples' c
-        # follows the real one (at c = 0 alone they would all share one thickness).
+        # Like the second real set: the grey share, diversity and Fréchet distance below compare samples
+        # with real digits, whose strokes vary (at c = 0 alone the samples would all share one thickness).
         digits = reference.labels[real_b]
-        whites = run.condition.white_value(reference.images[real_b], digits)
-        fake = generate(run.decoder, digits, whites, seed=seed)
+        fake = like_real(run, reference, real_b, seed)
         result["conditional_accuracy"] = digit_metrics.conditional_accuracy(judge.predict(fake), digits)
         result["thickness"] = thickness_adherence(run, judge, seed)
     else:
@@ -269,6 +267,13 @@ def write_report(result: dict, samples, output_dir) -> list[Path]:
     return paths
 
 
+def like_real(run, reference, indices, seed: int) -> np.ndarray:
+    """Prior samples of a conditional run, one per real digit ``indices`` of ``reference``: its digit at its
+    stroke thickness c."""
+    values = run.condition.values_of(reference.images[indices], reference.labels[indices])
+    return generate(run.decoder, values["digit"], values["white"], seed=seed)
+
+
 def side_by_side_samples(run, data, per_row: int = 8, seed: int = 0):
     """Generated and real digits, ``per_row`` of each per digit, for the report's figure; a conditional
     model draws each at the stroke thickness of the real digit in the same place."""
@@ -277,9 +282,7 @@ def side_by_side_samples(run, data, per_row: int = 8, seed: int = 0):
     picks = np.stack([rng.choice(np.flatnonzero(reference.labels == d), per_row, replace=False) for d in range(10)])
     real = reference.images[picks] / 255.0
     if is_conditional(run.decoder):
-        digits = reference.labels[picks.ravel()]
-        whites = run.condition.white_value(reference.images[picks.ravel()], digits)
-        fake = generate(run.decoder, digits, whites, seed=seed + 7)
+        fake = like_real(run, reference, picks.ravel(), seed + 7)
     else:
         fake = sample_unconditional(run.decoder, 10 * per_row, seed + 7)
     return fake.reshape(10, per_row, *fake.shape[1:]), real
