@@ -75,6 +75,10 @@ class Family:
         """The family's own schedules and switches, added to the runner's."""
         return []
 
+    def after_training(self, config, models: dict, prepared: Prepared) -> dict:
+        """A last step on the trained models, before they are saved; returns entries for the manifest."""
+        return {}
+
     # --- using a saved run --------------------------------------------------------------------
 
     def run_config(self, run) -> RunConfig:

@@ -161,6 +161,7 @@ def _train(config, output_dir, work, chief, resume, strategy, verbose, callbacks
     log = _clean_log(work / LOG)
     if monitor and (work / "best.weights.h5").exists():
         trainer.load_weights(work / "best.weights.h5")
+    finished = family.after_training(config, models, prepared)
     best = log.loc[log[monitor].idxmin()] if monitor else log.iloc[-1]
     manifest = {
         "family": family.name,
@@ -173,6 +174,7 @@ def _train(config, output_dir, work, chief, resume, strategy, verbose, callbacks
         "best_metrics": _metrics(best),
         "seconds_this_session": round(seconds, 1),
         **run_facts(strategy, models),
+        **finished,
     }
     copy = {LOG: work / LOG, "tensorboard": work / "tensorboard"}
     if chief:

@@ -26,6 +26,7 @@ from cvae_tf.core.plots import image_grid, save_figure
 from cvae_tf.core.training import SharpnessSwitch, learning_rate
 from cvae_tf.families.mnist.data import MnistDataConfig
 from cvae_tf.families.vae import models as conv_vae
+from cvae_tf.families.vae.latent_prior import rebase_latent
 from cvae_tf.families.vae.trainer import VAETrainer
 
 
@@ -48,6 +49,7 @@ class VAETrainingConfig(TrainingSection):
     grey_from_epoch: int | None = nullable(2)  # 1-based epoch that switches it on; None = never
     kl_weight: float = 1.0  # β, the KL term's weight
     reconstruction: str = choice("mse", tuple(RECONSTRUCTION_LOSSES))  # the reconstruction term, summed over pixels
+    fit_prior: bool = False  # after training, re-base z so that N(0, I) is the training codes' Gaussian (latent_prior)
 
     @property
     def objective_grey_weight(self) -> float:
@@ -98,7 +100,7 @@ class ConvVAE(Family):
     model_config = ConvVAEModelConfig
     training_config = VAETrainingConfig
     description = "vanilla convolutional VAE (no condition)"
-    introduced: ClassVar[dict] = {"model.upsampling": "transpose"}
+    introduced: ClassVar[dict] = {"model.upsampling": "transpose", "training.fit_prior": False}
     prefix: ClassVar[str] = "vae"
     condition_size: ClassVar[int | None] = None
     full_batch: ClassVar[int] = 256  # the batch size on a full-size data set, where the config leaves it None
@@ -145,6 +147,15 @@ class ConvVAE(Family):
 
     def callbacks(self, config) -> list:
         return [SharpnessSwitch(config.training.grey_from_epoch)]
+
+    def after_training(self, config, models, prepared) -> dict:
+        """With ``training.fit_prior``, the latent space re-based on the codes of one pass over the training batches."""
+        if not config.training.fit_prior:
+            return {}
+        encoder = models["encoder"]
+        inputs = prepared.train.map(lambda batch: {name: batch[name] for name in encoder.input})
+        codes = encoder.predict(inputs, verbose=0)
+        return {"latent_prior": rebase_latent(encoder, models["decoder"], codes["z_mean"], codes["z_log_var"])}
 
     def inference(self, run):
         return LatentGenerator.from_run(run)
