@@ -12,7 +12,9 @@ from cvae_tf.families.vae.models import build_decoder, build_encoder
 
 
 def _models(condition_size):
-    options = dict(image_shape=(16, 16, 1), latent_dim=6, filters=(8, 16), dense_units=32, condition_size=condition_size)
+    options = dict(
+        image_shape=(16, 16, 1), latent_dim=6, filters=(8, 16), dense_units=32, condition_size=condition_size
+    )
     return build_encoder(side_branch=False, **options), build_decoder(condition_maps=bool(condition_size), **options)
 
 
