@@ -58,6 +58,14 @@ def test_condition_maps_join_the_condition_to_every_decoder_scale(maps):
     assert len(concatenated) == 1 + 3 * maps  # z with the condition, then one map per scale
 
 
+def test_condition_maps_can_stop_at_a_scale():
+    decoder = build_models(condition_maps=True, condition_maps_largest=14, filters=[16, 32])["decoder"]
+    map_sizes = sorted(
+        layer.units for layer in decoder.layers if isinstance(layer, keras.layers.Dense) and layer.input.shape[-1] == 11
+    )
+    assert map_sizes == [7 * 7, 14 * 14]  # none at 28 × 28
+
+
 def _one_stage(mode):
     """One upsampling stage with an all-ones 3×3 kernel and no bias, from 8×8 to 16×16."""
     features = keras.Input((8, 8, 1))

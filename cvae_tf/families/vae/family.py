@@ -38,6 +38,7 @@ class ConvVAEModelConfig(ModelSection):
     side_branch: bool = True
     refine: bool = False  # a 3×3 convolution after each decoder upsampling (on for faces)
     condition_maps: bool = False  # a C-VAE's condition joins every decoder scale, not only its input
+    condition_maps_largest: int | None = nullable(None, like=16)  # the widest scale (pixels) given a map; None: all
     upsampling: str = choice("transpose", UPSAMPLING)  # resize: nearest, then a 3×3 conv (no checkerboard)
 
 
@@ -100,7 +101,11 @@ class ConvVAE(Family):
     model_config = ConvVAEModelConfig
     training_config = VAETrainingConfig
     description = "vanilla convolutional VAE (no condition)"
-    introduced: ClassVar[dict] = {"model.upsampling": "transpose", "training.fit_prior": False}
+    introduced: ClassVar[dict] = {
+        "model.upsampling": "transpose",
+        "model.condition_maps_largest": None,
+        "training.fit_prior": False,
+    }
     prefix: ClassVar[str] = "vae"
     condition_size: ClassVar[int | None] = None
     full_batch: ClassVar[int] = 256  # the batch size on a full-size data set, where the config leaves it None

@@ -52,6 +52,7 @@ def build_decoder(
     dense_units=256,
     condition_size=None,
     condition_maps=False,
+    condition_maps_largest=None,
     refine=False,
     upsampling="transpose",
     name="decoder",
@@ -61,6 +62,8 @@ def build_decoder(
     ``condition_maps`` adds the original face work's "direct connections": at every scale a dense
     map of the condition joins the feature maps, so the decoder cannot draw without it (with the
     condition only at the input, a wide latent carried the sex and the decoder ignored the condition).
+    ``condition_maps_largest`` keeps them to the scales no wider than that many pixels (None: every
+    scale), so that the fine detail is drawn from z alone.
     ``upsampling`` is ``transpose`` (3×3 transposed convolutions) or ``resize`` (nearest resize, then a
     3×3 convolution: the same weights, no checkerboard).
     """
@@ -75,12 +78,16 @@ def build_decoder(
     x = layers.Dense(dense_units, activation="relu")(x)
     x = layers.Dense((height // scale) * (width // scale) * filters[-1], activation="relu")(x)
     x = layers.Reshape((height // scale, width // scale, filters[-1]))(x)
+    def with_map(x):
+        wanted = condition_maps and (condition_maps_largest is None or x.shape[2] <= condition_maps_largest)
+        return _with_condition_map(x, inputs, wanted)
+
     for width_ in reversed(filters):
-        x = _with_condition_map(x, inputs, condition_maps)
+        x = with_map(x)
         x = upsampling_conv(x, width_, upsampling, activation="relu")
         if refine:
             x = layers.Conv2D(width_, 3, padding="same", activation="relu")(x)
-    x = _with_condition_map(x, inputs, condition_maps)
+    x = with_map(x)
     image = layers.Conv2D(channels, 3, padding="same", activation="sigmoid", name="image")(x)
     return keras.Model(inputs, image, name=name)
 
@@ -114,6 +121,7 @@ def build_models(config, image_shape=(28, 28, 1), condition_size=None, prefix="v
     encoder = build_encoder(side_branch=config.side_branch, name=f"{prefix}_encoder_model", **options)
     decoder = build_decoder(
         condition_maps=config.condition_maps,
+        condition_maps_largest=config.condition_maps_largest,
         refine=config.refine,
         upsampling=config.upsampling,
         name=f"{prefix}_decoder_model",
