@@ -28,7 +28,8 @@ def fit_prior(run_path, output, source=None) -> dict:
     entries["latent_prior"]["seconds"] = round(time.perf_counter() - started, 1)
     manifest = {**run.manifest, "config": config.to_dict(), **entries}
     manifest.pop("models", None)
-    write_run(output, models, manifest, condition=prepared.condition, copy={"training_log.csv": run.path / "training_log.csv"})
+    log = {"training_log.csv": run.path / "training_log.csv"}
+    write_run(output, models, manifest, condition=prepared.condition, copy=log)
     return entries["latent_prior"]
 
 

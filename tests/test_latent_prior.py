@@ -1,5 +1,8 @@
 """Fitting the prior to the codes: the latent space re-based on the training images' codes."""
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import tiny_config
@@ -74,3 +77,17 @@ def test_a_run_trained_with_fit_prior_saves_whitened_codes(tmp_path, sample_data
 def test_runs_saved_before_fit_prior_read_as_trained_without_it():
     for family in ("conv_vae", "mnist_cvae", "face_cvae"):
         assert get_family(family).saved_settings({"training": {}})["training"]["fit_prior"] is False
+
+
+def test_a_finished_run_gets_its_prior_fitted_without_training(tiny_run, tmp_path, sample_data):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from fit_prior import fit_prior
+
+    summary = fit_prior(tiny_run[0], tmp_path / "fitted")
+    assert summary["codes"] == tiny_run[1]["data"]["train"]
+    before, after = (SavedRun.open(path) for path in (tiny_run[0], tmp_path / "fitted"))
+    images, labels = sample_data.test.images[:50], sample_data.test.labels[:50]
+    conditions = before.condition.of_images(images, labels)
+    reconstructed = [run.family.inference(run).reconstruct(images, conditions) for run in (before, after)]
+    np.testing.assert_allclose(reconstructed[1], reconstructed[0], atol=1e-4)
+    assert after.manifest["config"]["training"]["fit_prior"] is True and "latent_prior" in after.manifest

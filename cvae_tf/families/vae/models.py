@@ -78,6 +78,7 @@ def build_decoder(
     x = layers.Dense(dense_units, activation="relu")(x)
     x = layers.Dense((height // scale) * (width // scale) * filters[-1], activation="relu")(x)
     x = layers.Reshape((height // scale, width // scale, filters[-1]))(x)
+
     def with_map(x):
         wanted = condition_maps and (condition_maps_largest is None or x.shape[2] <= condition_maps_largest)
         return _with_condition_map(x, inputs, wanted)
