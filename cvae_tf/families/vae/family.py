@@ -157,10 +157,10 @@ class ConvVAE(Family):
         """With ``training.fit_prior``, the latent space re-based on the codes of one pass over the training batches."""
         if not config.training.fit_prior:
             return {}
-        encoder = models["encoder"]
-        inputs = prepared.train.map(lambda batch: {name: batch[name] for name in encoder.input})
-        codes = encoder.predict(inputs, verbose=0)
-        return {"latent_prior": rebase_latent(encoder, models["decoder"], codes["z_mean"], codes["z_log_var"])}
+        encoder = models["encoder"]  # called batch by batch: predict() would distribute under a multi-worker strategy
+        codes = [encoder({name: batch[name] for name in encoder.input}, training=False) for batch in prepared.train]
+        z_mean, z_log_var = (np.concatenate([code[key] for code in codes]) for key in ("z_mean", "z_log_var"))
+        return {"latent_prior": rebase_latent(encoder, models["decoder"], z_mean, z_log_var)}
 
     def inference(self, run):
         return LatentGenerator.from_run(run)
