@@ -81,3 +81,13 @@ def test_condition_noise_reaches_the_training_batches_only(face_runs):
     np.testing.assert_allclose(val["condition"].numpy(), read(val), atol=1e-5)
     moved = np.abs(train["condition"].numpy() - read(train))
     assert moved.mean() > 0.05 and moved.max() <= 1.0
+
+
+def test_the_face_cvae_fits_its_prior_to_its_codes_by_default(face_runs):
+    run = SavedRun.open(face_runs / "faces")
+    assert run.manifest["config"]["training"]["fit_prior"] is True
+    assert run.manifest["latent_prior"]["codes"] == run.manifest["data"]["train"]
+    generator = run.family.inference(run)
+    images = run.family.run_data(run).train.images
+    codes = generator.encode(images, run.condition.of_images(images))
+    np.testing.assert_allclose(codes["z_mean"].mean(axis=0), 0, atol=1e-4)  # the codes' mean is the new origin
