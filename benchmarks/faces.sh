@@ -3,8 +3,8 @@
 # trained apart (seed 1) that judges every run, dlib's descriptor judge (a judge of another kind), the
 # face C-VAE's variants (the default; transposed-convolution upsampling; β = 0.5; the frequency
 # sharpness term; no control term; and, only when named, noise on the training conditions, the
-# condition at the decoder's input only, and condition maps up to 16 or 8 pixels with the prior fitted
-# to the codes) and the vanilla VAE baseline on the same faces and budget;
+# condition at the decoder's input only, and condition maps up to 16 or 8 pixels) and the vanilla VAE
+# baseline on the same faces and budget;
 # then `cvae-tf evaluate` on each, by the seed-1 models and the descriptor judge.
 # Usage: bash benchmarks/faces.sh CELEBA_DIR OUT_DIR [EPOCHS [VARIANT ...]]
 set -euo pipefail
@@ -18,8 +18,8 @@ declare -A variants=(  # name: overrides, separated by ";"
   [face_cvae_control0]="training.judge_weight=0"
   [face_cvae_noise015]="training.condition_noise=0.15"
   [face_cvae_nomaps]="model.condition_maps=false"
-  [face_cvae_maps16]="model.condition_maps_largest=16;training.fit_prior=true"
-  [face_cvae_maps8]="model.condition_maps_largest=8;training.fit_prior=true"
+  [face_cvae_maps16]="model.condition_maps_largest=16"
+  [face_cvae_maps8]="model.condition_maps_largest=8"
 )
 chosen=("$@")
 [ ${#chosen[@]} -gt 0 ] || chosen=(face_cvae face_cvae_transpose face_cvae_beta05 face_cvae_frequency face_cvae_control0)

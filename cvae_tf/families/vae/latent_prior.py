@@ -17,8 +17,12 @@ import numpy as np
 def codes_gaussian(z_mean, z_log_var) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of the aggregate posterior: the codes' spread plus each posterior's own."""
     z_mean = np.asarray(z_mean, np.float64)
-    covariance = np.cov(z_mean, rowvar=False) + np.diag(np.exp(np.asarray(z_log_var, np.float64)).mean(0))
-    return z_mean.mean(0), covariance
+    return z_mean.mean(0), np.cov(z_mean, rowvar=False) + np.diag(_posterior_variances(z_log_var))
+
+
+def _posterior_variances(z_log_var) -> np.ndarray:
+    """Each latent dimension's posterior variance, averaged over the codes."""
+    return np.exp(np.asarray(z_log_var, np.float64)).mean(0)
 
 
 def rebase_latent(encoder: keras.Model, decoder: keras.Model, z_mean, z_log_var) -> dict:
@@ -42,7 +46,7 @@ def rebase_latent(encoder: keras.Model, decoder: keras.Model, z_mean, z_log_var)
     kernel, bias = dense.get_weights()
     dense.set_weights([kernel @ inverse, (bias - mean) @ inverse])
 
-    variances = np.exp(np.asarray(z_log_var, np.float64)).mean(0)
+    variances = _posterior_variances(z_log_var)
     shares = inverse**2 * variances  # [new j, old i]: how much old variance i adds to new variance j
     new_variances = shares.sum(1)
     weights = shares / new_variances[:, None]
@@ -52,9 +56,8 @@ def rebase_latent(encoder: keras.Model, decoder: keras.Model, z_mean, z_log_var)
     dense.set_weights([kernel @ weights.T, bias @ weights.T + shift])
 
     dense = _latent_reader(decoder)
-    kernel, bias = dense.get_weights()
+    kernel, bias = dense.get_weights()  # rows: z first, then the condition
     latent = len(mean)
-    kernel = kernel.copy()
     bias = bias + mean @ kernel[:latent]
     kernel[:latent] = root @ kernel[:latent]
     dense.set_weights([kernel, bias])
