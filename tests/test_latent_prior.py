@@ -29,8 +29,8 @@ def _inputs(condition_size, n=400):
     return inputs
 
 
-@pytest.mark.parametrize("condition_size", [None, 3])
-def test_rebasing_changes_the_coordinates_not_the_pictures(condition_size):
+@pytest.mark.parametrize("condition_size, scale", [(None, 1.0), (3, 1.0), (3, 1.5)])
+def test_rebasing_changes_the_coordinates_not_the_pictures(condition_size, scale):
     encoder, decoder = _models(condition_size)
     inputs = _inputs(condition_size)
     conditions = {key: value for key, value in inputs.items() if key == "condition"}
@@ -38,11 +38,11 @@ def test_rebasing_changes_the_coordinates_not_the_pictures(condition_size):
     mean, covariance = codes_gaussian(codes["z_mean"], codes["z_log_var"])
     z_new = np.random.default_rng(1).standard_normal((len(inputs["image"]), 6)).astype(np.float32)
     values, vectors = np.linalg.eigh(covariance)
-    z_old = mean + z_new @ ((vectors * np.sqrt(values)) @ vectors.T)
+    z_old = mean + scale * z_new @ ((vectors * np.sqrt(values)) @ vectors.T)
     drawn_before = decoder.predict({"z": z_old.astype(np.float32), **conditions}, verbose=0)
     reconstructed_before = decoder.predict({"z": codes["z_mean"], **conditions}, verbose=0)
 
-    summary = rebase_latent(encoder, decoder, codes["z_mean"], codes["z_log_var"])
+    summary = rebase_latent(encoder, decoder, codes["z_mean"], codes["z_log_var"], scale)
 
     new_codes = encoder.predict(inputs, verbose=0)
     np.testing.assert_allclose(decoder.predict({"z": z_new, **conditions}, verbose=0), drawn_before, atol=1e-5)
@@ -50,8 +50,9 @@ def test_rebasing_changes_the_coordinates_not_the_pictures(condition_size):
     np.testing.assert_allclose(reconstructed, reconstructed_before, atol=1e-5)
     new_mean, new_covariance = codes_gaussian(new_codes["z_mean"], new_codes["z_log_var"])
     np.testing.assert_allclose(new_mean, 0, atol=1e-4)
-    np.testing.assert_allclose(new_covariance, np.eye(6), atol=0.05)  # z_log_var to first order
+    np.testing.assert_allclose(new_covariance, np.eye(6) / scale**2, atol=0.05)  # z_log_var to first order
     assert summary["codes"] == 400 and summary["variance_largest"] == pytest.approx(values.max())
+    assert summary["scale"] == scale
 
 
 def test_rebasing_needs_codes_that_span_the_latent_space():
@@ -76,18 +77,32 @@ def test_a_run_trained_with_fit_prior_saves_whitened_codes(tmp_path, sample_data
 
 def test_runs_saved_before_fit_prior_read_as_trained_without_it():
     for family in ("conv_vae", "mnist_cvae", "face_cvae"):
-        assert get_family(family).saved_settings({"training": {}})["training"]["fit_prior"] is False
+        training = get_family(family).saved_settings({"training": {}})["training"]
+        assert training["fit_prior"] is False and training["prior_scale"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"fit_prior": True, "prior_scale": 0.0}, "prior_scale = 0.0; expected a number above 0"),
+        ({"fit_prior": False, "prior_scale": 1.5}, "training.fit_prior fits, which is off"),
+    ],
+)
+def test_a_prior_scale_without_a_prior_to_widen_is_a_clear_error(settings, message):
+    with pytest.raises(ValueError, match=message):
+        get_family("conv_vae").training_config(**settings)
 
 
 def test_a_finished_run_gets_its_prior_fitted_without_training(tiny_run, tmp_path, sample_data):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from fit_prior import fit_prior
 
-    summary = fit_prior(tiny_run[0], tmp_path / "fitted")
+    summary = fit_prior(tiny_run[0], tmp_path / "fitted", scale=1.3)
     assert summary["codes"] == tiny_run[1]["data"]["train"]
     before, after = (SavedRun.open(path) for path in (tiny_run[0], tmp_path / "fitted"))
     images, labels = sample_data.test.images[:50], sample_data.test.labels[:50]
     conditions = before.condition.of_images(images, labels)
     reconstructed = [run.family.inference(run).reconstruct(images, conditions) for run in (before, after)]
     np.testing.assert_allclose(reconstructed[1], reconstructed[0], atol=1e-4)
-    assert after.manifest["config"]["training"]["fit_prior"] is True and "latent_prior" in after.manifest
+    training = after.manifest["config"]["training"]
+    assert training["fit_prior"] is True and training["prior_scale"] == 1.3 == after.manifest["latent_prior"]["scale"]

@@ -51,6 +51,16 @@ class VAETrainingConfig(TrainingSection):
     kl_weight: float = 1.0  # β, the KL term's weight
     reconstruction: str = choice("mse", tuple(RECONSTRUCTION_LOSSES))  # the reconstruction term, summed over pixels
     fit_prior: bool = False  # after training, re-base z so that N(0, I) is the training codes' Gaussian (latent_prior)
+    prior_scale: float = 1.0  # the fitted Gaussian's standard deviations times this (needs fit_prior)
+
+    def __post_init__(self):
+        if self.prior_scale <= 0:
+            raise ValueError(f"training.prior_scale = {self.prior_scale!r}; expected a number above 0")
+        if self.prior_scale != 1 and not self.fit_prior:
+            raise ValueError(
+                f"training.prior_scale = {self.prior_scale!r} widens the prior that training.fit_prior fits, "
+                "which is off; set training.fit_prior=true or leave prior_scale at 1"
+            )
 
     @property
     def objective_grey_weight(self) -> float:
@@ -105,6 +115,7 @@ class ConvVAE(Family):
         "model.upsampling": "transpose",
         "model.condition_maps_largest": None,
         "training.fit_prior": False,
+        "training.prior_scale": 1.0,
     }
     prefix: ClassVar[str] = "vae"
     condition_size: ClassVar[int | None] = None
@@ -160,7 +171,8 @@ class ConvVAE(Family):
         encoder = models["encoder"]  # called batch by batch: predict() would distribute under a multi-worker strategy
         codes = [encoder({name: batch[name] for name in encoder.input}, training=False) for batch in prepared.train]
         z_mean, z_log_var = (np.concatenate([code[key] for code in codes]) for key in ("z_mean", "z_log_var"))
-        return {"latent_prior": rebase_latent(encoder, models["decoder"], z_mean, z_log_var)}
+        scale = config.training.prior_scale
+        return {"latent_prior": rebase_latent(encoder, models["decoder"], z_mean, z_log_var, scale)}
 
     def inference(self, run):
         return LatentGenerator.from_run(run)

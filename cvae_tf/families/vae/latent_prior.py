@@ -25,13 +25,16 @@ def _posterior_variances(z_log_var) -> np.ndarray:
     return np.exp(np.asarray(z_log_var, np.float64)).mean(0)
 
 
-def rebase_latent(encoder: keras.Model, decoder: keras.Model, z_mean, z_log_var) -> dict:
-    """Fold the Gaussian of the codes ``z_mean`` / ``z_log_var`` (of the training images) into the weights.
+def rebase_latent(encoder: keras.Model, decoder: keras.Model, z_mean, z_log_var, scale: float = 1.0) -> dict:
+    """Fold the Gaussian of the codes ``z_mean`` / ``z_log_var`` (of the training images) into the weights,
+    its standard deviations times ``scale`` (> 1: N(0, I) draws reach further into the codes' outskirts).
 
     Exact for ``z_mean`` and for the decoder. A posterior's variances in the new coordinates are a
     weighted sum of its old ones; ``z_log_var`` stays one Dense layer by taking that sum's logarithm
     to first order around the codes' mean variances. Returns the fitted Gaussian's summary.
     """
+    if scale <= 0:
+        raise ValueError(f"scale = {scale!r}; expected a number above 0")
     mean, covariance = codes_gaussian(z_mean, z_log_var)
     values, vectors = np.linalg.eigh(covariance)
     if values.min() < 1e-6:
@@ -39,8 +42,8 @@ def rebase_latent(encoder: keras.Model, decoder: keras.Model, z_mean, z_log_var)
             f"the codes' covariance is singular (smallest eigenvalue {values.min():.3g}, expected ≥ 1e-6): "
             f"{len(z_mean)} codes do not span the {len(mean)} latent dimensions"
         )
-    root = (vectors * np.sqrt(values)) @ vectors.T
-    inverse = (vectors / np.sqrt(values)) @ vectors.T
+    root = (vectors * (scale * np.sqrt(values))) @ vectors.T
+    inverse = (vectors / (scale * np.sqrt(values))) @ vectors.T
 
     dense = encoder.get_layer("z_mean")
     kernel, bias = dense.get_weights()
@@ -61,7 +64,8 @@ def rebase_latent(encoder: keras.Model, decoder: keras.Model, z_mean, z_log_var)
     bias = bias + mean @ kernel[:latent]
     kernel[:latent] = root @ kernel[:latent]
     dense.set_weights([kernel, bias])
-    return {"codes": len(z_mean), "variance_largest": float(values.max()), "variance_smallest": float(values.min())}
+    summary = {"codes": len(z_mean), "variance_largest": float(values.max()), "variance_smallest": float(values.min())}
+    return {**summary, "scale": scale}
 
 
 def _latent_reader(decoder: keras.Model) -> keras.layers.Dense:
