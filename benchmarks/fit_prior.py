@@ -9,7 +9,8 @@ over the training batches, then the latent space re-based on their codes) on RUN
 and saves the result as a new run OUTPUT, so that the two can be judged side by side. ``--scale``
 widens the fitted Gaussian (``training.prior_scale``):
 
-    python benchmarks/fit_prior.py runs/faces/face_cvae runs/faces/face_cvae_prior16 --scale 1.6 --data ../shared/data/celeba
+    python benchmarks/fit_prior.py runs/faces/face_cvae runs/faces/face_cvae_prior16 --scale 1.6 \
+        --data ../shared/data/celeba
 """
 
 import argparse
