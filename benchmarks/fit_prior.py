@@ -1,4 +1,4 @@
-"""A finished VAE run with its prior fitted to its codes, without training it again.
+r"""A finished VAE run with its prior fitted to its codes, without training it again.
 
     python benchmarks/fit_prior.py runs/faces/face_cvae runs/faces/face_cvae_prior --data ../shared/data/celeba
     cvae-tf evaluate runs/faces/face_cvae_prior --data ../shared/data/celeba --judge runs/faces/face_judges \
