@@ -11,6 +11,7 @@ from PIL import Image
 
 from cvae_tf.cli import main
 from cvae_tf.core.saving import SavedRun
+from cvae_tf.families.vae.latent_prior import codes_gaussian
 
 
 def test_the_four_condition_models_train_together_and_reload_under_their_names(face_runs):
@@ -91,3 +92,7 @@ def test_the_face_cvae_fits_its_prior_to_its_codes_by_default(face_runs):
     images = run.family.run_data(run).train.images
     codes = generator.encode(images, run.condition.of_images(images))
     np.testing.assert_allclose(codes["z_mean"].mean(axis=0), 0, atol=1e-4)  # the codes' mean is the new origin
+    scale = run.manifest["config"]["training"]["prior_scale"]
+    assert scale == run.manifest["latent_prior"]["scale"] > 1  # drawn wider than the codes: they spread 1 / scale
+    _, covariance = codes_gaussian(codes["z_mean"], codes["z_log_var"])
+    assert np.diag(covariance).mean() == pytest.approx(1 / scale**2, rel=0.1)

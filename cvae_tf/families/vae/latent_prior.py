@@ -71,11 +71,10 @@ def rebase_latent(encoder: keras.Model, decoder: keras.Model, z_mean, z_log_var,
 def _latent_reader(decoder: keras.Model) -> keras.layers.Dense:
     """The decoder's Dense layer that reads ``z`` (directly, or first in a concatenation with the condition)."""
     z = decoder.input["z"] if isinstance(decoder.input, dict) else decoder.input
+    readers = [z] + [
+        layer.output for layer in decoder.layers if isinstance(layer, keras.layers.Concatenate) and layer.input[0] is z
+    ]
     for layer in decoder.layers:
-        if not isinstance(layer, keras.layers.Dense):
-            continue
-        source = layer.input
-        producer = source._keras_history.operation
-        if source is z or (isinstance(producer, keras.layers.Concatenate) and producer.input[0] is z):
+        if isinstance(layer, keras.layers.Dense) and any(layer.input is tensor for tensor in readers):
             return layer
     raise ValueError(f"{decoder.name}: no Dense layer reads its z input; cannot re-base the latent space")
