@@ -1,15 +1,14 @@
 """Fitting the prior to the codes: the latent space re-based on the training images' codes."""
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from conftest import tiny_config
 
+from cvae_tf.cli import main
 from cvae_tf.core.registry import get_family
 from cvae_tf.core.runs import train
 from cvae_tf.core.saving import SavedRun
+from cvae_tf.families.vae.fit_prior_command import refit_prior
 from cvae_tf.families.vae.latent_prior import codes_gaussian, rebase_latent
 from cvae_tf.families.vae.models import build_decoder, build_encoder
 
@@ -93,12 +92,9 @@ def test_a_prior_scale_without_a_prior_to_widen_is_a_clear_error(settings, messa
         get_family("conv_vae").training_config(**settings)
 
 
-def test_a_finished_run_gets_its_prior_fitted_without_training(tiny_run, tmp_path, sample_data):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from fit_prior import fit_prior
-
-    summary = fit_prior(tiny_run[0], tmp_path / "fitted", scale=1.3)
-    assert summary["codes"] == tiny_run[1]["data"]["train"]
+def test_a_finished_run_gets_its_prior_fitted_without_training(tiny_run, tmp_path, sample_data, capsys):
+    assert main(["fit-prior", str(tiny_run[0]), "--output", str(tmp_path / "fitted"), "--scale", "1.3"]) == 0
+    assert f"the prior fitted to {tiny_run[1]['data']['train']} codes" in capsys.readouterr().out
     before, after = (SavedRun.open(path) for path in (tiny_run[0], tmp_path / "fitted"))
     images, labels = sample_data.test.images[:50], sample_data.test.labels[:50]
     conditions = before.condition.of_images(images, labels)
@@ -106,3 +102,13 @@ def test_a_finished_run_gets_its_prior_fitted_without_training(tiny_run, tmp_pat
     np.testing.assert_allclose(reconstructed[1], reconstructed[0], atol=1e-4)
     training = after.manifest["config"]["training"]
     assert training["fit_prior"] is True and training["prior_scale"] == 1.3 == after.manifest["latent_prior"]["scale"]
+
+
+def test_fit_prior_refuses_a_run_without_a_latent_space_and_a_bad_scale(sample_classifier, tiny_run, tmp_path):
+    with pytest.raises(ValueError, match="classify_nums run has no latent prior to fit"):
+        refit_prior(sample_classifier[0], tmp_path / "fitted")
+    with pytest.raises(ValueError, match="prior_scale = -1.0; expected a number above 0"):
+        refit_prior(tiny_run[0], tmp_path / "fitted", scale=-1.0)
+    with pytest.raises(ValueError, match="must be a new folder"):
+        refit_prior(tiny_run[0], tiny_run[0])
+    assert not (tmp_path / "fitted").exists()

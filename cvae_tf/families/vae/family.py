@@ -25,6 +25,7 @@ from cvae_tf.core.layers import UPSAMPLING
 from cvae_tf.core.plots import image_grid, save_figure
 from cvae_tf.core.training import SharpnessSwitch, learning_rate
 from cvae_tf.families.mnist.data import MnistDataConfig
+from cvae_tf.families.vae import fit_prior_command
 from cvae_tf.families.vae import models as conv_vae
 from cvae_tf.families.vae.latent_prior import rebase_latent
 from cvae_tf.families.vae.trainer import VAETrainer
@@ -118,6 +119,7 @@ class ConvVAE(Family):
         "training.prior_scale": 1.0,
     }
     prefix: ClassVar[str] = "vae"
+    commands: ClassVar[tuple] = (fit_prior_command.add_parser,)
     condition_size: ClassVar[int | None] = None
     full_batch: ClassVar[int] = 256  # the batch size on a full-size data set, where the config leaves it None
 
