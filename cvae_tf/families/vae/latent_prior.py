@@ -64,8 +64,8 @@ def rebase_latent(encoder: keras.Model, decoder: keras.Model, z_mean, z_log_var,
     bias = bias + mean @ kernel[:latent]
     kernel[:latent] = root @ kernel[:latent]
     dense.set_weights([kernel, bias])
-    summary = {"codes": len(z_mean), "variance_largest": float(values.max()), "variance_smallest": float(values.min())}
-    return {**summary, "scale": scale}
+    largest, smallest = float(values.max()), float(values.min())
+    return {"codes": len(z_mean), "variance_largest": largest, "variance_smallest": smallest, "scale": scale}
 
 
 def _latent_reader(decoder: keras.Model) -> keras.layers.Dense:
