@@ -148,8 +148,9 @@ class FaceTrainingConfig(VAETrainingConfig):
     # in dlib's descriptor) and lie nearer real faces (Fréchet 0.230 → 0.210; benchmarks/RESULTS.md).
     fit_prior: bool = True
     # Drawn 1.6 times wider than the codes' Gaussian, one request's faces vary 60.5% as much as real faces
-    # of that sex (49.7% at 1) and lie nearer them in dlib's descriptor (Fréchet 0.175 against 0.210),
-    # at sex obeyed 94.8% (98.2%) there, hair r 0.68 (0.82) and Fréchet 3.35 (1.52) in the seed-1 models.
+    # of that sex (49.7% at 1; 61.6% on a second seed) and lie nearer them in dlib's descriptor (Fréchet
+    # 0.175 against 0.210), at sex obeyed 94.8% (98.2%) there, hair r 0.68 (0.82) and Fréchet 3.35 (1.52)
+    # in the seed-1 models (benchmarks/RESULTS.md).
     prior_scale: float = 1.6
 
 
